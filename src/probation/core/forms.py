@@ -1,0 +1,78 @@
+"""Form building blocks that follow the GOV.UK Design System.
+
+Dates are entered as three boxes (day, month, year) as the design system asks, and every error
+message says what to do ("Enter a date from, like 27 3 2024").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+MAX_TEXT = 200
+
+
+class GovukDateWidget(forms.MultiWidget):
+    template_name = "core/widgets/date_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = [forms.TextInput(attrs={"inputmode": "numeric"}) for _ in range(3)]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date as day, month and year. Errors name the part that is wrong."""
+
+    widget = GovukDateWidget
+
+    def __init__(self, *, label_for_errors: str = "a date", **kwargs: Any) -> None:
+        self.label_for_errors = label_for_errors
+        fields = (
+            forms.CharField(max_length=2),
+            forms.CharField(max_length=2),
+            forms.CharField(max_length=4),
+        )
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(fields, **kwargs)
+
+    def clean(self, value: Any) -> dt.date | None:
+        parts = [str(p or "").strip()[:4] for p in (value or ["", "", ""])]
+        if not any(parts):
+            if self.required:
+                raise ValidationError(f"Enter {self.label_for_errors}")
+            return None
+        names = ("day", "month", "year")
+        missing = [n for n, p in zip(names, parts, strict=True) if not p]
+        if missing:
+            raise ValidationError(f"{self.label_for_errors.capitalize()} must include a {missing[0]}")
+        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            raise ValidationError(
+                f"{self.label_for_errors.capitalize()} must be a real date, like 27 3 2024"
+            )
+        try:
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            raise ValidationError(
+                f"{self.label_for_errors.capitalize()} must be a real date, like 27 3 2024"
+            ) from None
+
+    def compress(self, data_list: list[Any]) -> Any:  # pragma: no cover - clean() does the work
+        return data_list
+
+
+def clean_text(value: str, *, field_label: str, max_length: int = MAX_TEXT) -> str:
+    """Strip a free-text value and refuse control characters and oversized input."""
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise ValidationError(f"{field_label} must be {max_length} characters or fewer")
+    if any(ord(ch) < 32 for ch in value):
+        raise ValidationError(f"{field_label} must not contain control characters")
+    return value
