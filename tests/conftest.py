@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.factories import CaseFactory, PASSWORD, UserFactory, organisation
+from tests.factories import PASSWORD, CaseFactory, UserFactory, organisation
 
 
 @pytest.fixture

@@ -10,7 +10,14 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from probation.contracts.models import ContractArea
-from probation.courts.models import Court, CourtEvent, Offence, PreviousSanction, Requirement, Sentence
+from probation.courts.models import (
+    Court,
+    CourtEvent,
+    Offence,
+    PreviousSanction,
+    Requirement,
+    Sentence,
+)
 from probation.people.models import Address, Case, Person
 from probation.people.names import name_key
 from probation.people.services import name_keys_register

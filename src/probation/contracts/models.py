@@ -46,7 +46,7 @@ class ContractArea(models.Model):
 
 
 class ContractAreaOwnership(models.Model):
-    """Who owned a contract area's CRC over a period (e.g. Working Links' areas passed to Seetec)."""
+    """Who owned an area's CRC over a period (Working Links' areas passed to Seetec in 2019)."""
 
     contract_area = models.ForeignKey(
         ContractArea, on_delete=models.PROTECT, related_name="ownerships"

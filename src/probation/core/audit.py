@@ -18,9 +18,16 @@ from django.db import models
 from probation.core.models import AuditEvent
 
 
+def clean_text(value: str) -> str:
+    """Text safe to store: PostgreSQL refuses NUL characters, and a hostile request may send them."""
+    return value.replace("\x00", "\ufffd")
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn dates, decimals, dataclasses and model instances into JSON-friendly values."""
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, int | float | bool):
         return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -61,12 +68,12 @@ def audit(
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
         actor_label=actor.get_username() if is_user else "anonymous",
-        action=action,
+        action=clean_text(action),
         subject_type=subject._meta.label if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
-        crn=crn[:16],
+        crn=clean_text(crn[:16]),
         before=to_jsonable(before),
         after=to_jsonable(after),
         details=to_jsonable(details),
-        path=path[:500],
+        path=clean_text(path[:500]),
     )

@@ -44,7 +44,7 @@ class GovukDateField(forms.MultiValueField):
         super().__init__(fields, **kwargs)
 
     def clean(self, value: Any) -> dt.date | None:
-        parts = [str(p or "").strip()[:4] for p in (value or ["", "", ""])]
+        parts = [str(p or "").strip()[:10] for p in (value or ["", "", ""])]
         if not any(parts):
             if self.required:
                 raise ValidationError(f"Enter {self.label_for_errors}")
@@ -52,8 +52,15 @@ class GovukDateField(forms.MultiValueField):
         names = ("day", "month", "year")
         missing = [n for n, p in zip(names, parts, strict=True) if not p]
         if missing:
-            raise ValidationError(f"{self.label_for_errors.capitalize()} must include a {missing[0]}")
-        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            raise ValidationError(
+                f"{self.label_for_errors.capitalize()} must include a {missing[0]}"
+            )
+        if (
+            not all(p.isdigit() for p in parts)
+            or len(parts[2]) != 4
+            or len(parts[0]) > 2
+            or len(parts[1]) > 2
+        ):
             raise ValidationError(
                 f"{self.label_for_errors.capitalize()} must be a real date, like 27 3 2024"
             )

@@ -22,17 +22,24 @@ class AuditSearchForm(forms.Form):
             return ""
         crn = normalise_crn(value)
         if crn is None:
-            raise forms.ValidationError("Enter a CRN as a letter followed by 6 digits, like X123456")
+            raise forms.ValidationError(
+                "Enter a CRN as a letter followed by 6 digits, like X123456"
+            )
         return crn
 
     def clean_username(self) -> str:
-        return clean_text(self.cleaned_data.get("username", ""), field_label="Username", max_length=150)
+        return clean_text(
+            self.cleaned_data.get("username", ""), field_label="Username", max_length=150
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The to date must be the same as or after the from date")
-        if not any(data.get(k) for k in ("crn", "username", "date_from", "date_to")) and not self.errors:
+        if (
+            not any(data.get(k) for k in ("crn", "username", "date_from", "date_to"))
+            and not self.errors
+        ):
             raise forms.ValidationError("Enter a CRN, a username or a date range to search")
         return data

@@ -16,5 +16,6 @@ class GovukAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
-        self.fields["username"].max_length = 150
-        self.fields["password"].widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        self.fields["password"].widget = forms.PasswordInput(
+            attrs={"autocomplete": "current-password"}
+        )

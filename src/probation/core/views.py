@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from probation.core.audit import audit
-from probation.core.forms_auth import GovukAuthenticationForm
 from probation.core.forms_audit import AuditSearchForm
+from probation.core.forms_auth import GovukAuthenticationForm
 from probation.core.selectors import audit_events
 
 
@@ -61,11 +61,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Sorry, there is a problem with the request"}, status=400)
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Sorry, there is a problem with the request"},
+        status=400,
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "You do not have access to this page"}, status=403)
+    return render(
+        request, "core/error.html", {"title": "You do not have access to this page"}, status=403
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -73,4 +80,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Sorry, there is a problem with the service"}, status=500)
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Sorry, there is a problem with the service"},
+        status=500,
+    )

@@ -63,9 +63,7 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
         if user.organisation.kind != OrganisationKind.CRC:
             return Case.objects.none()
         cases = cases.filter(responsible_organisation_id=user.organisation_id)
-    excluded = CaseAccess.objects.filter(
-        case=OuterRef("pk"), user=user, kind=AccessKind.EXCLUSION
-    )
+    excluded = CaseAccess.objects.filter(case=OuterRef("pk"), user=user, kind=AccessKind.EXCLUSION)
     permitted = CaseAccess.objects.filter(
         case=OuterRef("pk"), user=user, kind=AccessKind.RESTRICTION
     )
@@ -211,8 +209,8 @@ def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
     Names tolerate one typo (a wrong, missing, extra or swapped letter) in the surname, and in
     the forename when one is given; aliases are searched too.
     """
-    visible = cases_visible_to(for_user).select_related("person").prefetch_related(
-        _active_sentences()
+    visible = (
+        cases_visible_to(for_user).select_related("person").prefetch_related(_active_sentences())
     )
     if query.crn:
         return list(visible.filter(person__crn=query.crn))
@@ -221,9 +219,7 @@ def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
     if not query.surname:
         return []
     surnames = _similar_names(query.surname) | {query.surname}
-    name_match = Q(person__surname_key__in=surnames) | Q(
-        person__aliases__surname_key__in=surnames
-    )
+    name_match = Q(person__surname_key__in=surnames) | Q(person__aliases__surname_key__in=surnames)
     matches = visible.filter(name_match)
     if query.forename:
         forenames = _similar_names(query.forename) | {query.forename}

@@ -34,8 +34,12 @@ def name_keys_register(names: Iterable[str]) -> int:
 
 
 def _ensure_can_manage_access(user: Any) -> None:
-    if not (user.is_authenticated and user.has_role(RoleCode.ADMINISTRATOR, RoleCode.ALLOCATING_MANAGER)):
-        raise PermissionDenied("Only an administrator or allocating manager may change case access.")
+    if not (
+        user.is_authenticated and user.has_role(RoleCode.ADMINISTRATOR, RoleCode.ALLOCATING_MANAGER)
+    ):
+        raise PermissionDenied(
+            "Only an administrator or allocating manager may change case access."
+        )
 
 
 @transaction.atomic
@@ -58,7 +62,9 @@ def person_create(
     """Register a person and open their case ("not yet allocated" until an officer is assigned)."""
     canonical_crn = normalise_crn(crn)
     if canonical_crn is None:
-        raise InvalidInput("Enter a CRN as a letter followed by 6 digits, like X123456", field="crn")
+        raise InvalidInput(
+            "Enter a CRN as a letter followed by 6 digits, like X123456", field="crn"
+        )
     pnc = None
     if pnc_number:
         pnc = normalise_pnc(pnc_number)

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from probation.core.audit import audit
 from probation.core.errors import CaseNotAvailable
 from probation.people.forms import CaseSearchForm
-from probation.people.selectors import case_detail, case_for_user, my_cases as my_cases_selector
-from probation.people.selectors import search_cases
+from probation.people.selectors import case_detail, case_for_user, search_cases
+from probation.people.selectors import my_cases as my_cases_selector
 
 View = Callable[..., HttpResponse]
 

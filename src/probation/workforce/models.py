@@ -140,9 +140,7 @@ class User(AbstractUser):
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT)
-    contracted_hours = models.DecimalField(
-        max_digits=4, decimal_places=1, default=Decimal("37.0")
-    )
+    contracted_hours = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("37.0"))
     reduction_hours = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("0.0"))
 
     class Meta:

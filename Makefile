@@ -1,0 +1,60 @@
+# OpenProbation — the two commands of the quick start, and the pieces they are made of.
+#   make run    set up, build the demo world on SQLite, print the demo sign-ins, serve on :8000
+#   make test   set up, then the whole test suite (PostgreSQL if DATABASE_URL says so) and checks
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+PEOPLE ?= 3000
+
+.PHONY: run test setup python-deps assets browser check lint typecheck migrations-check pytest demo serve clean
+
+run: setup demo serve
+
+test: setup browser check pytest
+
+setup: python-deps assets
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+python-deps: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+
+# Debian's chromium for the Playwright browser tests (Playwright's own download needs internet).
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  { echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || { echo "Could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+
+demo:
+	$(BIN)/probation demo --people $(PEOPLE)
+
+serve:
+	$(BIN)/probation serve --port $(PORT)
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck:
+	$(BIN)/mypy src
+
+migrations-check:
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint typecheck migrations-check
+
+pytest:
+	$(BIN)/pytest -n 2 -q
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
