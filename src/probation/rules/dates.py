@@ -1,0 +1,52 @@
+"""Calendar arithmetic shared by the rules.
+
+Specs: ``sentences.md`` (post-sentence supervision ends "release date + 12 calendar months"),
+``enforcement.md`` (a warning counts for "12 calendar months"), ``ogrs3.md`` (ages "in whole
+years").
+
+The standard library has no calendar-month addition, and adding 365 days is wrong across leap
+years, so this module defines the one rule the platform uses everywhere: add months to the
+month number and, when the day does not exist in the target month, clamp to that month's last
+day (31 January + 1 month = 28/29 February; 29 February 2016 + 12 months = 28 February 2017).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+
+from probation.rules import _validate
+
+
+def add_months(d: _dt.date, n: int) -> _dt.date:
+    """Return ``d`` moved by ``n`` calendar months (``n`` may be negative), clamped to month end.
+
+    >>> add_months(_dt.date(2016, 2, 29), 12)
+    datetime.date(2017, 2, 28)
+    >>> add_months(_dt.date(2015, 8, 31), 1)
+    datetime.date(2015, 9, 30)
+    """
+    _validate.date("d", d)
+    _validate.integer("n", n)
+    month_index = d.year * 12 + (d.month - 1) + n
+    year, month0 = divmod(month_index, 12)
+    if not 1 <= year <= 9999:
+        raise ValueError(f"n: moves the date outside the supported years, got {n}")
+    month = month0 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return _dt.date(year, month, min(d.day, last_day))
+
+
+def whole_years(born: _dt.date, on: _dt.date) -> int:
+    """Age in completed years on date ``on`` for someone born on ``born``.
+
+    A birthday counts from the day itself. Someone born on 29 February becomes a year older on
+    1 March in a common year (the day after 28 February), which is how the age is reckoned in
+    England and Wales.
+
+    >>> whole_years(_dt.date(2000, 2, 29), _dt.date(2018, 2, 28))
+    17
+    >>> whole_years(_dt.date(2000, 2, 29), _dt.date(2018, 3, 1))
+    18
+    """
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
