@@ -1,0 +1,183 @@
+"""The ``probation`` command: build a demo world, run the web service, see what the database holds.
+
+Commands stay thin: the work is done in ``probation.demo``. Django is set up by :func:`main`
+before a command runs, so model imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+app = typer.Typer(
+    help="OpenProbation: probation case management for the split NPS/CRC service.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+@app.command()
+def demo(
+    people: Annotated[
+        int, typer.Option("--people", min=1, help="How many people on probation to create.")
+    ] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same world.")] = 2014,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset/--no-reset", help="Delete all case data and demo staff first, then rebuild."
+        ),
+    ] = False,
+) -> None:
+    """Migrate the database and build a synthetic world to try the service with."""
+    from probation.demo.builder import DemoError, run_demo
+
+    console = _console()
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("Building the demo world", total=people, start=False)
+
+        def progress(done: int, total: int) -> None:
+            bar.start_task(task)
+            bar.update(task, completed=done, total=total)
+
+        try:
+            outcome = run_demo(people=people, seed=seed, reset=reset, progress=progress)
+        except DemoError as error:
+            bar.stop()
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(code=1) from error
+        if outcome.built is None:
+            bar.remove_task(task)
+
+    if outcome.removed is not None:
+        console.print(
+            f"Reset: removed {outcome.removed['people']:,} people and "
+            f"{outcome.removed['staff']:,} demo staff."
+        )
+    if outcome.built is None:
+        console.print(
+            f"A demo world already exists ({outcome.people:,} people): nothing to build. "
+            "Use --reset to rebuild it."
+        )
+    else:
+        counts = outcome.built.counts
+        console.print(
+            f"Built a demo world of {counts.get('people', 0):,} people, "
+            f"{counts.get('staff', 0):,} staff and {counts.get('sentences', 0):,} sentences "
+            f"in {outcome.built.seconds:.1f} s (seed {seed}, as of {outcome.built.as_of:%d %B %Y})."
+        )
+    table = Table(title="Demo sign-ins")
+    table.add_column("Username", no_wrap=True)
+    table.add_column("Password", no_wrap=True)
+    table.add_column("Role")
+    table.add_column("Organisation")
+    for signin in outcome.signins:
+        table.add_row(signin.username, signin.password, signin.role, signin.organisation)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="gunicorn workers.")] = 2,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Django's development server, reloading on changes.")
+    ] = False,
+) -> None:
+    """Run the web service (gunicorn; static files served by WhiteNoise)."""
+    from probation.demo.serve import serve_development, serve_production, unapplied_migrations
+
+    console = _console()
+    pending = unapplied_migrations()
+    if pending:
+        console.print(
+            f"[yellow]The database needs {pending} migration(s): run probation demo "
+            "(or manage.py migrate) first.[/yellow]"
+        )
+    if dev:
+        serve_development(host=host, port=port)
+    else:
+        console.print(f"Serving on http://{host}:{port}/ with {workers} worker(s).")
+        serve_production(host=host, port=port, workers=workers)
+
+
+@app.command()
+def stats(
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.table,
+) -> None:
+    """Count what the database holds: people, cases, staff, sentences, audit events..."""
+    from probation.demo.stats import collect
+
+    counts = collect()
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(counts, indent=2))
+        return
+    table = Table(title="What the database holds")
+    table.add_column("What")
+    table.add_column("Count", justify="right")
+    for name, value in counts.items():
+        label = name.replace("_", " ").capitalize()
+        if isinstance(value, dict):
+            table.add_row(f"[bold]{label}[/bold]", "")
+            for key, n in value.items():
+                table.add_row(f"  {key}", f"{n:,}")
+        else:
+            table.add_row(f"[bold]{label}[/bold]", f"{value:,}")
+    _console().print(table)
+
+
+def setup_django() -> None:
+    """Settings module, ``src`` on the path (for a checkout without an install), django.setup()."""
+    src = str(Path(__file__).resolve().parent.parent)
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "probation.config.settings")
+    import django
+
+    django.setup()
+
+
+def main() -> None:
+    setup_django()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""What the database holds: a registry of named counts, shown by ``probation stats``.
+
+Each capability registers its own counts::
+
+    from probation.demo.stats import register_stat
+    register_stat("risk_assessments_by_rosh", lambda: group_count(Assessment.objects, "rosh"))
+
+A count is an ``int`` or a mapping of label to ``int``. :func:`collect` runs them in registration
+order and returns one JSON-ready dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+StatValue = int | dict[str, int]
+StatFunction = Callable[[], StatValue]
+
+_REGISTRY: dict[str, StatFunction] = {}
+
+
+def register_stat(name: str, fn: StatFunction) -> StatFunction:
+    """Register (or replace) the count called ``name``. Returns ``fn``, so it can decorate."""
+    _REGISTRY[name] = fn
+    return fn
+
+
+def registered() -> list[str]:
+    return list(_REGISTRY)
+
+
+def collect(names: Iterable[str] | None = None) -> dict[str, StatValue]:
+    """Run the registered counts (all, or those named) in registration order."""
+    _register_builtin()
+    wanted = list(_REGISTRY) if names is None else list(names)
+    unknown = [n for n in wanted if n not in _REGISTRY]
+    if unknown:
+        raise KeyError(f"Unknown stat: {', '.join(unknown)}")
+    return {name: _REGISTRY[name]() for name in wanted}
+
+
+def group_count(queryset: QuerySet[Any], field: str, *, empty: str = "none") -> dict[str, int]:
+    """Rows of ``queryset`` counted by the value of ``field`` (blank or null shown as ``empty``)."""
+    counts: dict[str, int] = {}
+    rows = queryset.order_by().values_list(field).annotate(n=Count("pk")).order_by(field)
+    for value, n in rows:
+        label = str(value) if value not in (None, "") else empty
+        counts[label] = counts.get(label, 0) + n
+    return counts
+
+
+_builtin_done = False
+
+
+def _register_builtin() -> None:
+    """The counts every installation has. Imported lazily: models need Django set up."""
+    global _builtin_done
+    if _builtin_done:
+        return
+    _builtin_done = True
+
+    from probation.core.models import AuditEvent
+    from probation.courts.models import Requirement, Sentence
+    from probation.people.models import Case, CaseStatus, Person
+    from probation.workforce.models import Role, User
+
+    def cases() -> dict[str, int]:
+        by_status = group_count(Case.objects.all(), "status")
+        return {"total": sum(by_status.values())} | {
+            status: by_status.get(status, 0) for status in CaseStatus.values
+        }
+
+    def staff() -> QuerySet[User]:
+        return User.objects.filter(is_active=True, organisation__isnull=False)
+
+    def users_by_role() -> dict[str, int]:
+        counts = dict.fromkeys(Role.objects.order_by("code").values_list("code", flat=True), 0)
+        counts.update(group_count(User.objects.filter(is_active=True), "roles__code"))
+        counts.pop("none", None)
+        return counts
+
+    builtin: list[tuple[str, StatFunction]] = [
+        ("people", lambda: Person.objects.count()),
+        ("cases", cases),
+        (
+            "cases_by_responsible_organisation",
+            lambda: group_count(Case.objects.all(), "responsible_organisation__code"),
+        ),
+        ("cases_by_contract_area", lambda: group_count(Case.objects.all(), "contract_area__code")),
+        (
+            "cases_not_yet_allocated",
+            lambda: Case.objects.filter(
+                status=CaseStatus.ACTIVE, responsible_officer__isnull=True
+            ).count(),
+        ),
+        ("staff_by_organisation_kind", lambda: group_count(staff(), "organisation__kind")),
+        ("staff_by_grade", lambda: group_count(staff(), "grade")),
+        ("users_by_role", users_by_role),
+        ("sentences_by_disposal", lambda: group_count(Sentence.objects.all(), "disposal")),
+        ("requirements_by_kind", lambda: group_count(Requirement.objects.all(), "kind")),
+        ("audit_events", lambda: AuditEvent.objects.count()),
+    ]
+    existing = dict(_REGISTRY)
+    _REGISTRY.clear()
+    for name, fn in builtin:
+        _REGISTRY[name] = fn
+    _REGISTRY.update(existing)  # registered by capabilities: after the built-in ones
