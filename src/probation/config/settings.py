@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "probation.workforce",
     "probation.people",
     "probation.courts",
+    "probation.risk",
     "probation.api",
     "probation.demo",
 ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("probation.api.urls")),
     path("", include("probation.people.urls")),
+    path("", include("probation.risk.urls")),
+    path("", include("probation.courts.urls")),
     path("", include("probation.core.urls")),
 ]
 

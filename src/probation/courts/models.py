@@ -149,6 +149,10 @@ class Sentence(models.Model):
     sentence_expiry_date = models.DateField(null=True, blank=True)
     licence_end = models.DateField(null=True, blank=True)
     supervision_end = models.DateField(null=True, blank=True)
+    remand_days = models.PositiveIntegerField(default=0)
+    date_reasons = models.JSONField(
+        default=list, blank=True, help_text="Why the custody dates are what they are."
+    )
 
     class Meta:
         ordering = ["-sentence_date"]

@@ -123,6 +123,8 @@ class Case(models.Model):
     )
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    # The current tier (latest risk.TierCalculation), kept here so lists need no join.
+    tier = models.CharField(max_length=3, blank=True, editable=False)
     # True when the case has a restriction list: only the named staff may see it.
     restricted = models.BooleanField(default=False, editable=False)
 

@@ -70,6 +70,12 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return cases.filter(~Exists(excluded)).filter(Q(restricted=False) | Exists(permitted))
 
 
+def ensure_case_visible(user: Any, case: Case) -> None:
+    """Raise :class:`CaseNotAvailable` unless ``user`` may see ``case`` (for services that act)."""
+    if not cases_visible_to(user).filter(pk=case.pk).exists():
+        raise CaseNotAvailable
+
+
 def people_visible_to(user: Any) -> QuerySet[Person]:
     """People whose case ``user`` may see."""
     return Person.objects.filter(case__in=cases_visible_to(user))

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from probation.core.audit import audit
+from probation.core.decorators import case_data_view
 from probation.core.errors import CaseNotAvailable
+from probation.courts.services import SENTENCING_ROLES
 from probation.people.forms import CaseSearchForm
 from probation.people.selectors import case_detail, case_for_user, search_cases
 from probation.people.selectors import my_cases as my_cases_selector
-
-View = Callable[..., HttpResponse]
-
-
-def case_data_view(view: View) -> View:
-    """Signed-in users only; an anonymous attempt is audited as a refusal, then sent to sign in."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            audit(
-                None,
-                "case.access_refused",
-                crn=str(kwargs.get("crn", ""))[:16],
-                details={"reason": "anonymous", "requested": str(kwargs.get("crn", ""))[:50]},
-                path=request.path,
-            )
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapped
+from probation.risk.selectors import risk_summary
+from probation.risk.services import ASSESSING_ROLES
 
 
 @case_data_view
@@ -70,4 +50,9 @@ def case_overview(request: HttpRequest, crn: str) -> HttpResponse:
         return render(
             request, "people/case_not_available.html", {"message": refusal.message}, status=404
         )
-    return render(request, "people/case_overview.html", case_detail(case))
+    context = case_detail(case)
+    context.update(risk_summary(case))
+    user: Any = request.user
+    context["may_assess"] = user.has_role(*ASSESSING_ROLES)
+    context["may_sentence"] = user.has_role(*SENTENCING_ROLES)
+    return render(request, "people/case_overview.html", context)

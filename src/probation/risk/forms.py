@@ -1,0 +1,186 @@
+"""Forms for the court assessment, registrations and sentences (GOV.UK wording)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+
+from probation.core.forms import GovukDateField
+from probation.courts.models import Disposal, RequirementKind
+from probation.risk.models import MappaCategory, MappaLevel, RegistrationKind, ReportType, RoshLevel
+from probation.risk.questionnaire import SECTIONS, UNKNOWN, field_name
+
+ROSH_AUDIENCES = (
+    ("rosh_public", "the public"),
+    ("rosh_known_adult", "a known adult"),
+    ("rosh_children", "children"),
+    ("rosh_staff", "staff"),
+)
+
+
+def _choice(label: str, choices: Any, message: str, **kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
+    )
+
+
+class AssessmentForm(forms.Form):
+    """The pre-sentence assessment. OGRS3 is not a field: it comes from the case record."""
+
+    assessed_on = GovukDateField(
+        label="Date of assessment", label_for_errors="the date of assessment"
+    )
+    report_type = _choice("Type of report", ReportType.choices, "Select the type of report")
+    mappa_category = forms.TypedChoiceField(
+        label="MAPPA category",
+        choices=[("", "Not MAPPA eligible"), *MappaCategory.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Select a MAPPA category from the list"},
+    )
+    mappa_level = forms.TypedChoiceField(
+        label="MAPPA level",
+        choices=[("", "None"), *MappaLevel.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Select a MAPPA level from the list"},
+    )
+    rsr = forms.CharField(
+        label="RSR score (%)",
+        required=False,
+        max_length=10,
+        help_text="Risk of Serious Recidivism, as calculated, for example 4.25",
+    )
+    registrations = forms.MultipleChoiceField(
+        label="Registrations",
+        choices=RegistrationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Select registrations from the list"},
+    )
+    parenting_responsibilities = forms.BooleanField(
+        label="Has parenting responsibilities", required=False
+    )
+    previous_enforcement = forms.BooleanField(
+        label="Has been breached or recalled before", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, audience in ROSH_AUDIENCES:
+            self.fields[name] = _choice(
+                f"Risk of serious harm to {audience}",
+                RoshLevel.choices,
+                f"Select the risk of serious harm to {audience}",
+            )
+        for section in SECTIONS:
+            for question in section.questions:
+                self.fields[field_name(section.key, question.key)] = _choice(
+                    question.text,
+                    [*question.answers, UNKNOWN],
+                    f"Select an answer for '{question.text}'",
+                    required=False,
+                )
+
+    def clean_rsr(self) -> Decimal | None:
+        text = (self.cleaned_data.get("rsr") or "").strip().rstrip("%").strip()
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError("RSR must be a number, like 4.25") from None
+        if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+            raise forms.ValidationError("RSR must be between 0 and 100")
+        return value.quantize(Decimal("0.01"))
+
+    def clean_assessed_on(self) -> dt.date:
+        day = self.cleaned_data["assessed_on"]
+        if day > dt.date.today():
+            raise forms.ValidationError("The date of assessment must be today or in the past")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("mappa_category") is None) != (data.get("mappa_level") is None) and not (
+            self.has_error("mappa_category") or self.has_error("mappa_level")
+        ):
+            self.add_error("mappa_level", "Select both a MAPPA category and a level, or neither")
+        return data
+
+    def answers(self) -> dict[str, dict[str, str]]:
+        result: dict[str, dict[str, str]] = {}
+        for section in SECTIONS:
+            for question in section.questions:
+                answer = self.cleaned_data.get(field_name(section.key, question.key))
+                if answer:
+                    result.setdefault(section.key, {})[question.key] = answer
+        return result
+
+    def sections(self) -> list[dict[str, Any]]:
+        """Need sections with their bound fields, for the template."""
+        return [
+            {
+                "section": section,
+                "fields": [self[field_name(section.key, q.key)] for q in section.questions],
+            }
+            for section in SECTIONS
+        ]
+
+    def rosh_fields(self) -> list[Any]:
+        return [self[name] for name, _ in ROSH_AUDIENCES]
+
+
+class RegistrationAddForm(forms.Form):
+    kind = _choice("Registration", RegistrationKind.choices, "Select a registration to add")
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=500,
+        error_messages={"max_length": "Notes must be 500 characters or fewer"},
+    )
+
+
+class SentenceForm(forms.Form):
+    disposal = _choice("Sentence", Disposal.choices, "Select the sentence")
+    sentence_date = GovukDateField(
+        label="Date of sentence", label_for_errors="the date of sentence"
+    )
+    length_days = forms.IntegerField(
+        label="Length in days",
+        min_value=1,
+        max_value=18250,
+        error_messages={
+            "required": "Enter the length of the sentence in days",
+            "invalid": "Length must be a whole number of days, like 182",
+            "min_value": "Length must be at least 1 day",
+            "max_value": "Length must be 18250 days or fewer",
+        },
+    )
+    remand_days = forms.IntegerField(
+        label="Days on remand to credit",
+        min_value=0,
+        max_value=18250,
+        required=False,
+        error_messages={
+            "invalid": "Days on remand must be a whole number, like 14",
+            "min_value": "Days on remand cannot be negative",
+            "max_value": "Days on remand must be 18250 or fewer",
+        },
+    )
+    requirements = forms.MultipleChoiceField(
+        label="Requirements (community and suspended sentence orders)",
+        choices=RequirementKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Select requirements from the list"},
+    )

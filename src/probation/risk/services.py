@@ -1,0 +1,296 @@
+"""Recording assessments and registrations, and keeping the tier up to date.
+
+Every service is atomic, checks that the acting user may see and act on the case, writes its
+audit event in the same transaction, and recomputes the tier when a fact the tier depends on
+changed (``domain/tiering.md``: "recomputed whenever a fact it depends on changes").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from probation.core.audit import audit, snapshot, to_jsonable
+from probation.core.errors import DomainError, InvalidInput
+from probation.courts.models import CourtEvent, PreviousSanction, Sentence, SentenceStatus
+from probation.people.models import Case, CaseStatus
+from probation.people.selectors import ensure_case_visible
+from probation.risk.facts import HistoryFacts, ogrs3_facts, tier_facts
+from probation.risk.models import Assessment, Registration, TierCalculation
+from probation.risk.questionnaire import SECTIONS
+from probation.rules import ogrs3, tiering
+from probation.workforce.models import RoleCode
+
+ASSESSING_ROLES = (RoleCode.COURT_OFFICER, RoleCode.PRACTITIONER)
+REGISTERING_ROLES = (RoleCode.COURT_OFFICER, RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER)
+
+
+def _ensure_may_act(user: Any, case: Case, roles: tuple[str, ...], what: str) -> None:
+    if not (user.is_authenticated and user.has_role(*roles)):
+        raise PermissionDenied(f"Your role does not allow you to {what}.")
+    ensure_case_visible(user, case)
+
+
+def history_facts(case: Case) -> HistoryFacts:
+    """The case's criminal history and current conviction, as OGRS3 needs them."""
+    person = case.person
+    event = (
+        CourtEvent.objects.filter(case=case)
+        .order_by("-hearing_date", "-id")
+        .prefetch_related("offences__offence")
+        .first()
+    )
+    sentence = Sentence.objects.filter(case=case).order_by("-sentence_date", "-id").first()
+    conviction_date = None
+    category = None
+    if event is not None:
+        conviction_date = event.conviction_date or event.hearing_date
+        offences = sorted(event.offences.all(), key=lambda o: (not o.is_main, o.offence_date))
+        category = offences[0].offence.ogrs3_category if offences else None
+    follow_up = None
+    if sentence is not None:
+        follow_up = sentence.release_date if sentence.is_custodial else sentence.sentence_date
+        conviction_date = conviction_date or sentence.sentence_date
+    sanction_dates = list(
+        PreviousSanction.objects.filter(case=case).values_list("sanction_date", flat=True)
+    )
+    return HistoryFacts(
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        conviction_date=conviction_date,
+        follow_up_start=follow_up,
+        offence_category=category,
+        sanction_dates=sanction_dates,
+    )
+
+
+def ogrs3_for_case(case: Case) -> ogrs3.Ogrs3Result | None:
+    """OGRS3 computed from the case's own records; None when there is no current conviction."""
+    facts = ogrs3_facts(history_facts(case))
+    if facts is None:
+        return None
+    try:
+        return ogrs3.calculate(facts)
+    except ValueError as error:
+        raise DomainError(f"OGRS3 cannot be computed from the case record: {error}") from error
+
+
+def latest_assessment(case: Case) -> Assessment | None:
+    return Assessment.objects.filter(case=case).order_by("-assessed_on", "-id").first()
+
+
+def current_tier_facts(case: Case) -> tiering.TierFacts:
+    sentences = [
+        (s.disposal, [r.kind for r in s.requirements.all()])
+        for s in Sentence.objects.filter(case=case, status=SentenceStatus.ACTIVE).prefetch_related(
+            "requirements"
+        )
+    ]
+    registrations = Registration.objects.filter(case=case, ended_on__isnull=True).values_list(
+        "kind", flat=True
+    )
+    return tier_facts(
+        sex=case.person.sex,
+        case_active=case.status == CaseStatus.ACTIVE,
+        assessment=latest_assessment(case),
+        registrations=list(registrations),
+        sentences=sentences,
+    )
+
+
+@transaction.atomic
+def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation:
+    """Recompute the tier; add a history entry when the tier or its facts changed."""
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    facts = current_tier_facts(locked)
+    result = tiering.calculate(facts)
+    facts_json = to_jsonable(facts)
+    previous = TierCalculation.objects.filter(case=locked).order_by("-id").first()
+    if previous is not None and previous.tier == result.tier and previous.facts == facts_json:
+        return previous
+    calculation = TierCalculation.objects.create(
+        case=locked,
+        trigger=trigger,
+        calculated_by=by_user if getattr(by_user, "is_authenticated", False) else None,
+        tier=result.tier,
+        protect_level=result.protect_level,
+        protect_points=result.protect_points,
+        change_level=result.change_level,
+        change_points=result.change_points,
+        explanation=result.explanation,
+        reasons=[list(r) for r in result.reasons],
+        facts=facts_json,
+    )
+    before_tier = locked.tier
+    if locked.tier != result.tier:
+        locked.tier = result.tier
+        locked.save(update_fields=["tier"])
+    case.tier = result.tier
+    audit(
+        by_user,
+        "tier.recalculated",
+        calculation,
+        crn=locked.person.crn,
+        before={"tier": before_tier},
+        after={"tier": result.tier, "explanation": result.explanation},
+        details={"trigger": trigger},
+    )
+    return calculation
+
+
+def need_severities(answers: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Each assessed section's severity (sections with no known answers are left out)."""
+    severities = {}
+    for section in SECTIONS:
+        section_answers = answers.get(section.key) or {}
+        severity = tiering.need_severity(section.key, section_answers)
+        if severity is not None:
+            severities[section.key] = severity
+    return severities
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    case: Case,
+    by_user: Any,
+    assessed_on: dt.date,
+    report_type: str,
+    rosh_public: str,
+    rosh_known_adult: str,
+    rosh_children: str,
+    rosh_staff: str,
+    mappa_category: int | None = None,
+    mappa_level: int | None = None,
+    rsr: Decimal | None = None,
+    parenting_responsibilities: bool = False,
+    previous_enforcement: bool = False,
+    answers: dict[str, dict[str, str]] | None = None,
+    registrations: list[str] | None = None,
+) -> Assessment:
+    """Record a pre-sentence assessment; OGRS3 comes from the case record, never typed in.
+
+    ``registrations``, when given, is the full set of complexity-factor registrations the case
+    should have after the assessment: new ones are added and missing ones ended.
+    """
+    _ensure_may_act(by_user, case, ASSESSING_ROLES, "record an assessment")
+    if (mappa_category is None) != (mappa_level is None):
+        raise InvalidInput(
+            "Give both a MAPPA category and a level, or neither", field="mappa_level"
+        )
+    if assessed_on > dt.date.today():
+        raise InvalidInput("The assessment date must be today or in the past", field="assessed_on")
+    answers = answers or {}
+    try:
+        severities = need_severities(answers)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="answers") from error
+    score = ogrs3_for_case(case)
+    detail = None
+    if score is not None:
+        detail = to_jsonable(score)
+        detail["facts"] = to_jsonable(ogrs3_facts(history_facts(case)))
+    assessment = Assessment.objects.create(
+        case=case,
+        assessed_on=assessed_on,
+        assessed_by=by_user,
+        report_type=report_type,
+        rosh_public=rosh_public,
+        rosh_known_adult=rosh_known_adult,
+        rosh_children=rosh_children,
+        rosh_staff=rosh_staff,
+        mappa_category=mappa_category,
+        mappa_level=mappa_level,
+        rsr=rsr,
+        parenting_responsibilities=parenting_responsibilities,
+        previous_enforcement=previous_enforcement,
+        answers=answers,
+        need_severities=severities,
+        ogrs3_one_year=score.one_year if score else None,
+        ogrs3_two_year=score.two_year if score else None,
+        ogrs3_band=score.band if score else "",
+        ogrs3_detail=detail,
+    )
+    audit(
+        by_user, "assessment.recorded", assessment, crn=case.person.crn, after=snapshot(assessment)
+    )
+    if registrations is not None:
+        _registrations_sync(case=case, kinds=set(registrations), by_user=by_user, day=assessed_on)
+    tier_recompute(case=case, by_user=by_user, trigger="assessment")
+    return assessment
+
+
+def _registrations_sync(*, case: Case, kinds: set[str], by_user: Any, day: dt.date) -> None:
+    active = {r.kind: r for r in Registration.objects.filter(case=case, ended_on__isnull=True)}
+    for kind in sorted(kinds - active.keys()):
+        _registration_add(case=case, kind=kind, by_user=by_user, registered_on=day, notes="")
+    for kind in sorted(active.keys() - kinds):
+        _registration_end(registration=active[kind], by_user=by_user, ended_on=day)
+
+
+def _registration_add(
+    *, case: Case, kind: str, by_user: Any, registered_on: dt.date, notes: str
+) -> Registration:
+    registration = Registration.objects.create(
+        case=case, kind=kind, registered_on=registered_on, registered_by=by_user, notes=notes
+    )
+    audit(
+        by_user,
+        "registration.added",
+        registration,
+        crn=case.person.crn,
+        after=snapshot(registration),
+    )
+    return registration
+
+
+def _registration_end(*, registration: Registration, by_user: Any, ended_on: dt.date) -> None:
+    before = snapshot(registration)
+    registration.ended_on = max(ended_on, registration.registered_on)
+    registration.save(update_fields=["ended_on"])
+    audit(
+        by_user,
+        "registration.ended",
+        registration,
+        crn=registration.case.person.crn,
+        before=before,
+        after=snapshot(registration),
+    )
+
+
+@transaction.atomic
+def registration_add(
+    *, case: Case, kind: str, by_user: Any, registered_on: dt.date | None = None, notes: str = ""
+) -> Registration:
+    """Register a complexity factor (or IOM) on a case; the tier is recomputed."""
+    _ensure_may_act(by_user, case, REGISTERING_ROLES, "change registrations")
+    Case.objects.select_for_update().get(pk=case.pk)
+    if Registration.objects.filter(case=case, kind=kind, ended_on__isnull=True).exists():
+        raise InvalidInput("The case already has this registration", field="kind")
+    registration = _registration_add(
+        case=case,
+        kind=kind,
+        by_user=by_user,
+        registered_on=registered_on or dt.date.today(),
+        notes=notes[:500],
+    )
+    tier_recompute(case=case, by_user=by_user, trigger="registration")
+    return registration
+
+
+@transaction.atomic
+def registration_end(
+    *, registration: Registration, by_user: Any, ended_on: dt.date | None = None
+) -> None:
+    """End a registration; the tier is recomputed."""
+    case = registration.case
+    _ensure_may_act(by_user, case, REGISTERING_ROLES, "change registrations")
+    locked = Registration.objects.select_for_update().get(pk=registration.pk)
+    if locked.ended_on is not None:
+        raise InvalidInput("This registration has already ended", field="registration")
+    _registration_end(registration=locked, by_user=by_user, ended_on=ended_on or dt.date.today())
+    tier_recompute(case=case, by_user=by_user, trigger="registration")
