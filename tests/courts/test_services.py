@@ -11,7 +11,14 @@ from probation.core.errors import InvalidInput
 from probation.courts.models import ChargedOffence
 from probation.courts.services import sentence_record
 from probation.risk.models import TierCalculation
-from tests.factories import CaseFactory, CourtEventFactory, PersonFactory, UserFactory, offence, organisation
+from tests.factories import (
+    CaseFactory,
+    CourtEventFactory,
+    PersonFactory,
+    UserFactory,
+    offence,
+    organisation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +40,11 @@ def convicted_case(db):
 
 def test_six_month_custody_gets_licence_then_supervision(convicted_case, court_officer):
     sentence = sentence_record(
-        case=convicted_case, by_user=court_officer, disposal="custody",
-        sentence_date=dt.date(2025, 3, 3), length_days=182,
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="custody",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=182,
     )
     # release at the halfway point: 3 Mar 2025 + ceil(182/2) - 1 = 3 Mar + 90 days = 1 Jun 2025
     assert sentence.release_date == dt.date(2025, 6, 1)
@@ -48,16 +58,23 @@ def test_six_month_custody_gets_licence_then_supervision(convicted_case, court_o
 
 def test_remand_brings_release_forward(convicted_case, court_officer):
     sentence = sentence_record(
-        case=convicted_case, by_user=court_officer, disposal="custody",
-        sentence_date=dt.date(2025, 3, 3), length_days=182, remand_days=30,
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="custody",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=182,
+        remand_days=30,
     )
     assert sentence.release_date == dt.date(2025, 5, 2)
 
 
 def test_community_order_gets_an_expected_end_and_requirements(convicted_case, court_officer):
     sentence = sentence_record(
-        case=convicted_case, by_user=court_officer, disposal="community_order",
-        sentence_date=dt.date(2025, 3, 3), length_days=365,
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="community_order",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=365,
         requirements=[("unpaid_work", 120), ("curfew", 8)],
     )
     assert sentence.expected_end_date == dt.date(2026, 3, 2)
@@ -67,8 +84,11 @@ def test_community_order_gets_an_expected_end_and_requirements(convicted_case, c
 
 def test_indeterminate_sentence_has_no_computed_release(convicted_case, court_officer):
     sentence = sentence_record(
-        case=convicted_case, by_user=court_officer, disposal="custody_indeterminate",
-        sentence_date=dt.date(2025, 3, 3), length_days=3650,
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="custody_indeterminate",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=3650,
     )
     assert sentence.release_date is None
     assert "Parole Board" in sentence.date_reasons[0]
@@ -95,6 +115,9 @@ def test_bad_sentence_input_is_refused(convicted_case, court_officer, changes, f
 def test_only_court_officers_record_sentences(convicted_case, nps_practitioner):
     with pytest.raises(PermissionDenied):
         sentence_record(
-            case=convicted_case, by_user=nps_practitioner, disposal="custody",
-            sentence_date=dt.date(2025, 3, 3), length_days=182,
+            case=convicted_case,
+            by_user=nps_practitioner,
+            disposal="custody",
+            sentence_date=dt.date(2025, 3, 3),
+            length_days=182,
         )

@@ -31,7 +31,9 @@ def sentenced_case(db: Any) -> Any:
     case = CaseFactory(person=PersonFactory(date_of_birth=dt.date(1990, 5, 17), sex="male"))
     for year in (2006, 2010, 2015, 2020):
         PreviousSanctionFactory(case=case, sanction_date=dt.date(year, 6, 1))
-    event = CourtEventFactory(case=case, hearing_date=dt.date(2025, 1, 6), conviction_date=dt.date(2025, 1, 6))
+    event = CourtEventFactory(
+        case=case, hearing_date=dt.date(2025, 1, 6), conviction_date=dt.date(2025, 1, 6)
+    )
     ChargedOffence.objects.create(
         court_event=event, offence=offence("T001"), offence_date=dt.date(2024, 12, 1), is_main=True
     )

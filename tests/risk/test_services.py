@@ -44,14 +44,18 @@ def test_ogrs3_comes_from_the_case_history(sentenced_case):
     assert result.one_year == math.floor(100 / (1 + math.exp(-(x + 1.40256))) + 0.5)
 
 
-def test_assessment_records_ogrs3_severities_and_tier_with_explanation(sentenced_case, court_officer):
+def test_assessment_records_ogrs3_severities_and_tier_with_explanation(
+    sentenced_case, court_officer
+):
     assessment = assessment_record(
         case=sentenced_case,
         by_user=court_officer,
         mappa_category=2,
         mappa_level=1,
         rsr=Decimal("2.5"),
-        answers={"thinking_behaviour": {"impulsivity": "significant", "temper_control": "significant"}},
+        answers={
+            "thinking_behaviour": {"impulsivity": "significant", "temper_control": "significant"}
+        },
         registrations=["mental_health", "self_harm"],
         **BASE,
     )
@@ -67,7 +71,9 @@ def test_assessment_records_ogrs3_severities_and_tier_with_explanation(sentenced
     assert "RoSH high 20" in entry.explanation
     assert "MAPPA level 1 5" in entry.explanation
     assert entry.explanation.startswith(entry.tier)
-    actions = list(AuditEvent.objects.filter(crn=sentenced_case.person.crn).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(crn=sentenced_case.person.crn).values_list("action", flat=True)
+    )
     assert "assessment.recorded" in actions
     assert actions.count("registration.added") == 2
     assert "tier.recalculated" in actions
@@ -102,7 +108,9 @@ def test_no_assessment_with_a_mandate_is_change_level_2(sentenced_case, court_of
 def test_closed_case_is_unsupervised(sentenced_case, court_officer):
     sentenced_case.status = "closed"
     sentenced_case.save()
-    assert tier_recompute(case=sentenced_case, by_user=court_officer, trigger="manual").tier.endswith("S")
+    assert tier_recompute(
+        case=sentenced_case, by_user=court_officer, trigger="manual"
+    ).tier.endswith("S")
 
 
 def test_crc_court_officer_of_another_area_cannot_assess(sentenced_case):
@@ -124,7 +132,9 @@ def test_auditor_cannot_assess(sentenced_case, auditor):
         ({"answers": {"drugs": {"drug_misuse": "sometimes"}}}, "answers"),
     ],
 )
-def test_bad_assessment_input_is_refused_and_nothing_is_written(sentenced_case, court_officer, changes, field):
+def test_bad_assessment_input_is_refused_and_nothing_is_written(
+    sentenced_case, court_officer, changes, field
+):
     with pytest.raises(InvalidInput) as refused:
         assessment_record(case=sentenced_case, by_user=court_officer, **{**BASE, **changes})
     assert refused.value.field == field

@@ -16,10 +16,16 @@ pytestmark = pytest.mark.django_db
 def assessment_post(**overrides):
     today = dt.date.today()
     data = {
-        "assessed_on_0": today.day, "assessed_on_1": today.month, "assessed_on_2": today.year,
+        "assessed_on_0": today.day,
+        "assessed_on_1": today.month,
+        "assessed_on_2": today.year,
         "report_type": "standard",
-        "rosh_public": "high", "rosh_known_adult": "low", "rosh_children": "low", "rosh_staff": "low",
-        "mappa_category": "2", "mappa_level": "1",
+        "rosh_public": "high",
+        "rosh_known_adult": "low",
+        "rosh_children": "low",
+        "rosh_staff": "low",
+        "mappa_category": "2",
+        "mappa_level": "1",
         "rsr": "4.5",
         "registrations": ["mental_health", "vulnerability"],
         "need__accommodation__no_fixed_abode": "yes",
@@ -78,10 +84,16 @@ def test_bad_assessment_shows_the_error_summary_and_writes_nothing(
     assert not TierCalculation.objects.exists()
 
 
-def test_practitioner_of_another_crc_cannot_open_the_assessment_form(sentenced_case, other_crc_practitioner, client_for):
-    response = client_for(other_crc_practitioner).get(f"/cases/{sentenced_case.person.crn}/assessment/new/")
+def test_practitioner_of_another_crc_cannot_open_the_assessment_form(
+    sentenced_case, other_crc_practitioner, client_for
+):
+    response = client_for(other_crc_practitioner).get(
+        f"/cases/{sentenced_case.person.crn}/assessment/new/"
+    )
     assert response.status_code == 404
-    assert AuditEvent.objects.filter(action="case.access_refused", crn=sentenced_case.person.crn).exists()
+    assert AuditEvent.objects.filter(
+        action="case.access_refused", crn=sentenced_case.person.crn
+    ).exists()
 
 
 def test_auditor_may_read_but_not_assess(sentenced_case, auditor, client_for):
@@ -137,13 +149,22 @@ def test_practitioner_records_nothing_via_get_on_end(sentenced_case, court_offic
 
 
 class TestSentencePage:
-    def test_custodial_sentence_shows_dates_with_reasons(self, sentenced_case, court_officer, client_for):
+    def test_custodial_sentence_shows_dates_with_reasons(
+        self, sentenced_case, court_officer, client_for
+    ):
         client = client_for(court_officer)
         url = f"/cases/{sentenced_case.person.crn}/sentences/new/"
-        response = client.post(url, {
-            "disposal": "custody", "sentence_date_0": "6", "sentence_date_1": "1",
-            "sentence_date_2": "2025", "length_days": "182", "remand_days": "",
-        })
+        response = client.post(
+            url,
+            {
+                "disposal": "custody",
+                "sentence_date_0": "6",
+                "sentence_date_1": "1",
+                "sentence_date_2": "2025",
+                "length_days": "182",
+                "remand_days": "",
+            },
+        )
         assert response.status_code == 302
         body = client.get(response["Location"]).content.decode()
         assert "Release date" in body
@@ -163,11 +184,18 @@ class TestSentencePage:
         ],
     )
     def test_bad_sentence_input(self, sentenced_case, court_officer, client_for, data, message):
-        post = {"disposal": "custody", "sentence_date_0": "6", "sentence_date_1": "1",
-                "sentence_date_2": "2025", "length_days": "182"}
+        post = {
+            "disposal": "custody",
+            "sentence_date_0": "6",
+            "sentence_date_1": "1",
+            "sentence_date_2": "2025",
+            "length_days": "182",
+        }
         post.update(data)
         before = sentenced_case.sentences.count()
-        response = client_for(court_officer).post(f"/cases/{sentenced_case.person.crn}/sentences/new/", post)
+        response = client_for(court_officer).post(
+            f"/cases/{sentenced_case.person.crn}/sentences/new/", post
+        )
         body = response.content.decode()
         assert response.status_code == 200
         assert "There is a problem" in body
@@ -176,4 +204,9 @@ class TestSentencePage:
 
     def test_practitioner_cannot_record_a_sentence(self, sentenced_case, client_for):
         practitioner = UserFactory(organisation=organisation("NPS"), roles=["practitioner"])
-        assert client_for(practitioner).get(f"/cases/{sentenced_case.person.crn}/sentences/new/").status_code == 403
+        assert (
+            client_for(practitioner)
+            .get(f"/cases/{sentenced_case.person.crn}/sentences/new/")
+            .status_code
+            == 403
+        )
