@@ -66,3 +66,11 @@ def client_for() -> Any:
 def fast_password_hashing(settings: Any) -> None:
     """PBKDF2 is slow by design; tests do not need it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """The API's anonymous throttle counts in the cache; each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from tests.api.helpers import API, assert_problem
+from tests.api.helpers import API
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,9 @@ def test_schema_is_openapi_3_yaml(client):
         "/api/v1/persons/{crn}/",
         "/api/v1/cases/",
         "/api/v1/cases/{crn}/",
+        "/api/v1/calculators/ogrs3",
+        "/api/v1/calculators/tier",
+        "/api/v1/calculators/custody-dates",
     }
 
 
@@ -55,8 +58,8 @@ def test_docs_page_loads_swagger_ui_from_this_service(client):
     response = client.get(f"{API}/docs/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert f"{API}/docs/assets/swagger-ui-bundle.js" in page
-    assert f"{API}/docs/assets/swagger-ui.css" in page
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css" in page
     assert f"{API}/schema/" in page
     assert "cdn" not in page.lower()
     assert "unpkg" not in page.lower()
@@ -72,14 +75,7 @@ def test_docs_page_loads_swagger_ui_from_this_service(client):
     ],
 )
 def test_swagger_ui_files_are_served_locally(client, filename, content_type):
-    response = client.get(f"{API}/docs/assets/{filename}")
+    response = client.get(f"/static/drf_spectacular_sidecar/swagger-ui-dist/{filename}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith(content_type)
     assert b"".join(response.streaming_content)
-
-
-@pytest.mark.parametrize(
-    "filename", ["swagger-ui.css.map", "LICENSE", "..%2F..%2F__init__.py", "settings.py"]
-)
-def test_only_the_listed_docs_files_are_served(client, filename):
-    assert_problem(client.get(f"{API}/docs/assets/{filename}"), 404)

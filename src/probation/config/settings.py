@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "probation.core",
     "probation.contracts",
     "probation.workforce",
@@ -156,6 +157,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "probation.api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Every refused request is audited: bound how fast an anonymous client can write refusals.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenProbation API",
@@ -163,6 +167,11 @@ SPECTACULAR_SETTINGS = {
     "Errors are RFC 7807 problem JSON.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served by WhiteNoise:
+    # the service's machines reach no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

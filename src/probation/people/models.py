@@ -19,7 +19,7 @@ class Sex(models.TextChoices):
 class Person(models.Model):
     crn = models.CharField("CRN", max_length=7, unique=True)
     pnc_number = models.CharField("PNC number", max_length=13, unique=True, null=True, blank=True)
-    prison_number = models.CharField(max_length=6, blank=True)
+    prison_number = models.CharField(max_length=7, blank=True)
     forename = models.CharField(max_length=100)
     middle_names = models.CharField(max_length=200, blank=True)
     surname = models.CharField(max_length=100)
