@@ -19,6 +19,8 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -59,29 +61,44 @@ def demo(
     from probation.demo.builder import DemoError, run_demo
 
     console = _console()
-    with Progress(
+    bar = Progress(
+        SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
-        transient=False,
-    ) as bar:
-        task = bar.add_task("Building the demo world", total=people, start=False)
+        transient=True,  # the summary printed afterwards replaces it
+        disable=not console.is_terminal,
+    )
+    step = bar.add_task("Preparing", total=None)
+    build: list[TaskID] = []
 
-        def progress(done: int, total: int) -> None:
-            bar.start_task(task)
-            bar.update(task, completed=done, total=total)
+    def phase(message: str) -> None:
+        bar.update(step, description=message)
+        if not console.is_terminal:  # logs: say what is happening, line by line
+            console.print(f"{message}…")
 
-        try:
-            outcome = run_demo(people=people, seed=seed, reset=reset, progress=progress)
-        except DemoError as error:
+    def progress(done: int, total: int) -> None:
+        if not build:
+            bar.remove_task(step)
+            build.append(bar.add_task("Building the demo world", total=total))
+            if not console.is_terminal:
+                console.print(f"Building a demo world of {total:,} people…")
+        bar.update(build[0], completed=done)
+
+    if console.is_terminal:
+        bar.start()
+    try:
+        outcome = run_demo(people=people, seed=seed, reset=reset, progress=progress, phase=phase)
+    except DemoError as error:
+        bar.stop()
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=1) from error
+    finally:
+        if console.is_terminal:
             bar.stop()
-            console.print(f"[red]{error}[/red]")
-            raise typer.Exit(code=1) from error
-        if outcome.built is None:
-            bar.remove_task(task)
 
     if outcome.removed is not None:
         console.print(

@@ -134,9 +134,15 @@ def step_reference(ctx: BuildContext) -> None:
         offences=offences,
     )
     missing = [code for code in data.TOWNS if code not in ctx.ref.areas]
-    if missing or not ctx.ref.offences or not magistrates:
+    missing += [
+        f"an offence in category {category}"
+        for category in data.CURRENT_OFFENCE_WEIGHTS.keys() | data.HISTORY_OFFENCE_WEIGHTS.keys()
+        if category not in offences
+    ]
+    if missing or not magistrates:
         raise DemoError(
-            "Reference data is missing: run the migrations first (probation demo does)."
+            "Reference data is missing (" + ", ".join(sorted(missing)) + "): "
+            "run the migrations first (probation demo does)."
         )
     for area_code in data.TOWNS:
         magistrates.setdefault(area_code, crown.get(area_code, []))
@@ -147,8 +153,8 @@ def step_reference(ctx: BuildContext) -> None:
 
 
 def _bulk(model: type[Model], rows: list[Any]) -> list[Any]:
-    created = model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
-    return created
+    """Insert ``rows``; they come back with their primary keys (PostgreSQL, SQLite 3.35+)."""
+    return model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
 
 
 def step_profiles(ctx: BuildContext, chunk: Chunk) -> None:
@@ -388,7 +394,11 @@ def ensure_schema() -> None:
 
 def world_state() -> WorldState:
     """Whether a demo world exists, and whether its build finished."""
-    practitioner = User.objects.filter(username="practitioner").values_list("pk", flat=True).first()
+    practitioner = (
+        User.objects.filter(username="practitioner", email__endswith=f"@{data.DEMO_EMAIL_DOMAIN}")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if practitioner is None:
         return "none"
     finished = AuditEvent.objects.filter(
@@ -431,7 +441,9 @@ def reset_world() -> dict[str, int]:
     audited = set(
         AuditEvent.objects.filter(actor__in=demo_staff).values_list("actor_id", flat=True)
     )
-    removed["staff"], _ = demo_staff.exclude(pk__in=audited).delete()
+    deletable = demo_staff.exclude(pk__in=audited)
+    removed["staff"] = deletable.count()
+    deletable.delete()
     for user in User.objects.filter(pk__in=audited, is_active=True):
         user.username = f"retired-{user.pk}-{user.username}"[:150]
         user.is_active = False
@@ -519,13 +531,20 @@ def run_demo(
     reset: bool = False,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> DemoOutcome:
     """Migrate, optionally reset, then build the world unless a finished one is already there.
 
-    Idempotent: run twice, the second run builds nothing and returns the sign-ins.
+    Idempotent: run twice, the second run builds nothing and returns the sign-ins. ``phase`` is
+    told what is happening before each slow part; ``progress`` how many people are built.
     """
+    say = phase or (lambda message: None)
+    say("Applying database migrations")
     ensure_schema()
-    removed = reset_world() if reset else None
+    removed = None
+    if reset:
+        say("Deleting case data and demo staff")
+        removed = reset_world()
     state = world_state()
     if state == "incomplete":
         raise DemoError(

@@ -95,6 +95,17 @@ def _pnc_serial(index: int) -> int:
 # --- The plan -----------------------------------------------------------------------------------
 
 
+def share_out(n: int, weights: dict[str, int]) -> dict[str, int]:
+    """``n`` shared in proportion to ``weights``, in whole numbers (largest remainder)."""
+    total = sum(weights.values()) or 1
+    exact = {code: n * weight / total for code, weight in weights.items()}
+    quota = {code: int(value) for code, value in exact.items()}
+    by_remainder = sorted(exact, key=lambda code: (quota[code] - exact[code], code))
+    for code in by_remainder[: n - sum(quota.values())]:
+        quota[code] += 1
+    return quota
+
+
 def step_plan(ctx: BuildContext) -> None:
     """Spread people over the areas in proportion to their caseload weight, exactly (largest
     remainder), shuffled; then tag the few people with a part in the demonstration."""
@@ -102,21 +113,16 @@ def step_plan(ctx: BuildContext) -> None:
     rng = ctx.rng
     crc_caseload = rng.randint(32, 42)
     nps_caseload = rng.randint(20, 28)
-    areas = sorted(ctx.ref.areas.values(), key=lambda a: a.code)
-    total_weight = sum(a.caseload_weight for a in areas) or 1
-    exact = {a.code: n * a.caseload_weight / total_weight for a in areas}
-    quota = {code: int(value) for code, value in exact.items()}
-    by_remainder = sorted(exact, key=lambda code: (quota[code] - exact[code], code))
-    for code in by_remainder[: n - sum(quota.values())]:
-        quota[code] += 1
-    # Merseyside must hold the demo practitioner's caseload and the demo cases around it.
+    weights = {a.code: a.caseload_weight for a in ctx.ref.areas.values()}
+    quota = share_out(n, weights)
+    # Merseyside must hold the demo practitioner's caseload and the demo cases around it; in a
+    # small world it gets them and the other areas share the rest in proportion.
     needed = crc_caseload + 5
-    while quota["C08"] < needed:
-        largest = max((c for c in quota if c != "C08"), key=lambda c: (quota[c], c))
-        if quota[largest] == 0:
-            raise DemoError(f"Build at least {needed} people for the demo caseloads.")
-        quota[largest] -= 1
-        quota["C08"] += 1
+    if quota["C08"] < needed:
+        if n < needed:
+            raise DemoError(f"Build at least {needed} people, for the demo caseloads.")
+        others = {code: weight for code, weight in weights.items() if code != "C08"}
+        quota = share_out(n - needed, others) | {"C08": needed}
     plan_areas = [code for code in sorted(quota) for _ in range(quota[code])]
     rng.shuffle(plan_areas)
 

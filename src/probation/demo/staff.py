@@ -105,7 +105,8 @@ class _StaffWriter:
             first, last, username = spec.first_name, spec.last_name, spec.username
             if username in self.usernames:
                 raise DemoError(
-                    f"A user called {username!r} already exists: run probation demo --reset."
+                    f"A user called {username!r} already exists and is not a demo sign-in: "
+                    "rename that user, or build the demo in another database."
                 )
             self.usernames.add(username)
         else:

@@ -1,0 +1,165 @@
+"""The ``probation`` command: demo, stats and serve, run through Typer's test runner."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+from django.db.models import Count
+from typer.testing import CliRunner
+
+from probation.cli import app, setup_django
+from probation.core.models import AuditEvent
+from probation.courts.models import Requirement, Sentence
+from probation.demo import stats as demo_stats
+from probation.demo.world import DEMO_USERNAMES
+from probation.people.models import Case, Person
+from probation.workforce.models import User
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Any:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result
+
+
+@pytest.mark.django_db
+def test_demo_builds_a_world_then_says_it_exists_and_prints_the_signins() -> None:
+    first = invoke("demo", "--people", "120", "--seed", "5")
+    assert first.exit_code == 0, first.output
+    assert "Built a demo world of 120 people" in first.output
+    for username in DEMO_USERNAMES:
+        assert username in first.output
+    assert "demo-password-2014" in first.output
+    people = Person.objects.count()
+
+    second = invoke("demo", "--people", "120", "--seed", "5")
+    assert second.exit_code == 0, second.output
+    assert "already exists" in second.output
+    assert all(username in second.output for username in DEMO_USERNAMES)
+    assert Person.objects.count() == people == 120
+
+
+@pytest.mark.django_db
+def test_demo_reset_rebuilds_the_world() -> None:
+    assert invoke("demo", "--people", "120").exit_code == 0
+    rebuilt = invoke("demo", "--people", "100", "--reset")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Reset: removed 120 people" in rebuilt.output
+    assert Person.objects.count() == 100
+
+
+@pytest.mark.django_db
+def test_demo_explains_a_world_it_cannot_build() -> None:
+    result = invoke("demo", "--people", "5")
+    assert result.exit_code == 1
+    assert "at least" in result.output
+    assert not Person.objects.exists()
+
+
+@pytest.mark.django_db
+def test_stats_json_is_one_object_whose_counts_match_the_database() -> None:
+    assert invoke("demo", "--people", "120").exit_code == 0
+    result = invoke("stats", "--format", "json")
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)
+
+    def grouped(queryset: Any, field: str) -> dict[str, int]:
+        return {
+            str(k or "none"): n
+            for k, n in queryset.values_list(field).annotate(n=Count("pk")).order_by()
+        }
+
+    assert counts["people"] == Person.objects.count() == 120
+    assert counts["cases"] == {
+        "total": Case.objects.count(),
+        "active": Case.objects.filter(status="active").count(),
+        "closed": Case.objects.filter(status="closed").count(),
+    }
+    assert counts["cases_by_responsible_organisation"] == grouped(
+        Case.objects.all(), "responsible_organisation__code"
+    )
+    assert counts["cases_by_contract_area"] == grouped(Case.objects.all(), "contract_area__code")
+    assert counts["cases_not_yet_allocated"] == (
+        Case.objects.filter(status="active", responsible_officer__isnull=True).count()
+    )
+    staff = User.objects.filter(is_active=True, organisation__isnull=False)
+    assert counts["staff_by_organisation_kind"] == grouped(staff, "organisation__kind")
+    assert counts["staff_by_grade"] == grouped(staff, "grade")
+    assert sum(counts["staff_by_grade"].values()) == staff.count()
+    for role, n in counts["users_by_role"].items():
+        assert n == User.objects.filter(is_active=True, roles__code=role).count(), role
+    assert counts["sentences_by_disposal"] == grouped(Sentence.objects.all(), "disposal")
+    assert counts["requirements_by_kind"] == grouped(Requirement.objects.all(), "kind")
+    assert counts["audit_events"] == AuditEvent.objects.count()
+
+
+@pytest.mark.django_db
+def test_stats_table_shows_each_count() -> None:
+    result = invoke("stats")
+    assert result.exit_code == 0, result.output
+    assert "People" in result.output and "Audit events" in result.output
+
+
+@pytest.mark.django_db
+def test_a_capability_can_register_its_own_count() -> None:
+    demo_stats.register_stat("demo_test_count", lambda: 42)
+    try:
+        result = invoke("stats", "--format", "json")
+        counts = json.loads(result.output)
+        assert counts["demo_test_count"] == 42
+        assert next(iter(counts)) == "people"  # built-in counts first
+    finally:
+        demo_stats._REGISTRY.pop("demo_test_count")
+
+
+@pytest.mark.django_db
+def test_serve_runs_gunicorn_with_the_options_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from probation.demo import serve
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(serve, "serve_production", lambda **kw: calls.append(("gunicorn", kw)))
+    monkeypatch.setattr(serve, "serve_development", lambda **kw: calls.append(("dev", kw)))
+    assert invoke("serve", "--port", "8123", "--workers", "3").exit_code == 0
+    assert invoke("serve", "--dev", "--host", "0.0.0.0").exit_code == 0  # noqa: S104
+    assert calls == [
+        ("gunicorn", {"host": "127.0.0.1", "port": 8123, "workers": 3}),
+        ("dev", {"host": "0.0.0.0", "port": 8000}),  # noqa: S104
+    ]
+
+
+def test_gunicorn_server_loads_the_wsgi_application(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from probation.demo import serve
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(self: Any) -> None:
+        seen["bind"] = self.cfg.bind
+        seen["workers"] = self.cfg.workers
+        seen["app"] = self.load()
+
+    monkeypatch.setattr(BaseApplication, "run", fake_run)
+    serve.serve_production(host="127.0.0.1", port=8124, workers=2)
+    assert seen["bind"] == ["127.0.0.1:8124"]
+    assert seen["workers"] == 2
+    assert callable(seen["app"])
+
+
+def test_main_sets_up_django_with_the_project_settings() -> None:
+    setup_django()
+    assert os.environ["DJANGO_SETTINGS_MODULE"]
+    from django.apps import apps
+
+    assert apps.ready
+
+
+def test_help_lists_the_commands() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("demo", "serve", "stats"):
+        assert command in result.output
