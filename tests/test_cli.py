@@ -44,6 +44,14 @@ def test_demo_builds_a_world_then_says_it_exists_and_prints_the_signins() -> Non
 
 
 @pytest.mark.django_db
+def test_demo_as_of_fixes_the_worlds_today() -> None:
+    result = invoke("demo", "--people", "100", "--as-of", "2019-03-31")
+    assert result.exit_code == 0, result.output
+    assert "as of 31 March 2019" in result.output
+    assert not Case.objects.filter(opened_on__gt="2019-03-31").exists()
+
+
+@pytest.mark.django_db
 def test_demo_reset_rebuilds_the_world() -> None:
     assert invoke("demo", "--people", "120").exit_code == 0
     rebuilt = invoke("demo", "--people", "100", "--reset")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -41,7 +42,8 @@ class OutputFormat(str, Enum):
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    # soft_wrap: messages stay on one line however narrow the terminal (the terminal wraps them).
+    return Console(highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -56,6 +58,14 @@ def demo(
             "--reset/--no-reset", help="Delete all case data and demo staff first, then rebuild."
         ),
     ] = False,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="The world's 'today' (default: today); with the seed, fixes every date.",
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database and build a synthetic world to try the service with."""
     from probation.demo.builder import DemoError, run_demo
@@ -91,7 +101,14 @@ def demo(
     if console.is_terminal:
         bar.start()
     try:
-        outcome = run_demo(people=people, seed=seed, reset=reset, progress=progress, phase=phase)
+        outcome = run_demo(
+            people=people,
+            seed=seed,
+            reset=reset,
+            as_of=as_of.date() if as_of else None,
+            progress=progress,
+            phase=phase,
+        )
     except DemoError as error:
         bar.stop()
         console.print(f"[red]{error}[/red]")
