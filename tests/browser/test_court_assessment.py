@@ -1,0 +1,125 @@
+"""Acceptance (issue 3): a court officer completes an assessment in the browser and the case shows
+the resulting tier with its explanation; changing a registration changes the tier and adds a
+history entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from probation.courts.models import ChargedOffence
+from tests.factories import (
+    CaseFactory,
+    CourtEventFactory,
+    PersonFactory,
+    PreviousSanctionFactory,
+    RequirementFactory,
+    SentenceFactory,
+    UserFactory,
+    offence,
+    organisation,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def court_officer(transactional_db: Any) -> Any:
+    return UserFactory(
+        username="court.browser", organisation=organisation("NPS"), roles=["court_officer"]
+    )
+
+
+@pytest.fixture
+def convicted_case(transactional_db: Any) -> Any:
+    """Convicted of shop theft with a history, on a community order with a programme."""
+    case = CaseFactory(person=PersonFactory(crn="C200001", forename="Jordan", surname="Baxter"))
+    for year in (2012, 2016, 2021):
+        PreviousSanctionFactory(case=case, sanction_date=dt.date(year, 3, 1))
+    event = CourtEventFactory(case=case)
+    ChargedOffence.objects.create(
+        court_event=event, offence=offence("T001"), offence_date=dt.date(2024, 11, 2), is_main=True
+    )
+    sentence = SentenceFactory(case=case, court_event=event)
+    RequirementFactory(sentence=sentence, kind="programme", amount=20)
+    return case
+
+
+def choose(page: Page, group: str, option: str) -> None:
+    page.get_by_role("group", name=group, exact=True).get_by_label(option, exact=True).check()
+
+
+def test_court_officer_records_assessment_and_registration_changes_tier(
+    page: Page, court_officer: Any, convicted_case: Any, sign_in: Callable[..., None]
+) -> None:
+    crn = convicted_case.person.crn
+    sign_in(page, court_officer.username)
+    page.goto(f"/cases/{crn}/")
+    expect(page.get_by_test_id("risk-panel")).to_contain_text("No risk assessment recorded yet")
+    page.get_by_role("link", name="Record an assessment").click()
+
+    expect(page.get_by_test_id("ogrs3-preview")).to_contain_text("OGRS3")
+    today = dt.date.today()
+    date = page.get_by_role("group", name="Date of assessment")
+    date.get_by_label("Day").fill(str(today.day))
+    date.get_by_label("Month").fill(str(today.month))
+    date.get_by_label("Year").fill(str(today.year))
+    choose(page, "Type of report", "Fast (short format) report")
+    choose(page, "Risk of serious harm to the public", "High")
+    choose(page, "Risk of serious harm to a known adult", "Medium")
+    choose(page, "Risk of serious harm to children", "Low")
+    choose(page, "Risk of serious harm to staff", "Low")
+    page.get_by_label("MAPPA category").select_option("2")
+    page.get_by_label("MAPPA level").select_option("1")
+    page.get_by_label("RSR score (%)").fill("2.1")
+    page.get_by_label("Mental health issues").check()
+    page.get_by_label("Risk of self-harm").check()
+    page.get_by_text("Thinking and behaviour", exact=True).click()
+    choose(page, "Impulsivity", "Significant problems")
+    choose(page, "Temper control", "Significant problems")
+    page.get_by_role("button", name="Save assessment").click()
+
+    expect(page).to_have_url(re.compile(rf"/cases/{crn}/$"))
+    expect(page.get_by_text("Assessment recorded")).to_be_visible()
+    tier = page.get_by_test_id("tier").inner_text()
+    assert re.fullmatch(r"B[0-3]", tier), tier
+    expect(page.get_by_test_id("tier-explanation")).to_contain_text(
+        "RoSH high 20; MAPPA level 1 5; 2 complexity factors 4"
+    )
+    expect(page.get_by_test_id("ogrs3")).to_contain_text("% (2 years)")
+
+    page.get_by_test_id("risk-panel").get_by_role("link", name="Registrations").click()
+    choose(page, "Registration", "Street gangs")
+    page.get_by_role("button", name="Add registration").click()
+    expect(page.get_by_text("Registration added")).to_be_visible()
+
+    page.get_by_role("link", name="Tier history").click()
+    rows = page.get_by_test_id("tier-history").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("3 complexity factors 6")
+    expect(rows.nth(1)).to_contain_text("2 complexity factors 4")
+
+
+def test_assessment_errors_show_the_error_summary_without_javascript(
+    new_context: Callable[..., Any],
+    court_officer: Any,
+    convicted_case: Any,
+    sign_in: Callable[..., None],
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, court_officer.username)
+    page.goto(f"/cases/{convicted_case.person.crn}/assessment/new/")
+    page.get_by_label("RSR score (%)").fill("lots")
+    page.get_by_role("button", name="Save assessment").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("Select the risk of serious harm to the public")
+    expect(summary).to_contain_text("RSR must be a number")
