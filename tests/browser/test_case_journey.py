@@ -174,12 +174,6 @@ def test_sign_in_and_search_work_without_javascript(
     expect(page).to_have_url(re.compile(r"/sign-in/$"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason="base.html links the favicon at govuk-frontend 5's /assets/rebrand/images/favicon.ico; "
-    "govuk-frontend 6 ships it at /assets/images/favicon.ico",
-)
 def test_every_linked_asset_exists(
     page: Page, practitioner: Any, sign_in: Callable[..., None]
 ) -> None:
@@ -194,13 +188,6 @@ def test_every_linked_asset_exists(
     assert not missing, "Linked assets missing:\n" + "\n".join(missing)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason="base.html uses govuk-frontend 5 header classes (govuk-header__link, "
-    "govuk-header__logotype-text) that 6 removed: the service name shows as an unstyled "
-    "blue link on the blue header",
-)
 def test_header_service_name_is_readable(page: Page, transactional_db: Any) -> None:
     page.goto("/sign-in/")
     colour = (

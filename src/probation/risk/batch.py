@@ -102,6 +102,19 @@ def _latest_history(case_ids: list[int]) -> dict[int, tuple[str, Any]]:
     }
 
 
+def _same_facts(stored: Any, current: dict[str, Any]) -> bool:
+    """Equal facts, whatever order the complexity factors were listed in: ``to_jsonable`` lists a
+    frozenset in hash order, which differs from one Python process to the next."""
+    if stored == current:
+        return True
+    if not isinstance(stored, dict) or stored.keys() != current.keys():
+        return False
+    key = "complexity_factors"
+    return {k: v for k, v in stored.items() if k != key} == {
+        k: v for k, v in current.items() if k != key
+    } and sorted(stored.get(key) or []) == sorted(current.get(key) or [])
+
+
 def recompute_chunk(case_ids: list[int], *, by_user: Any, report: RecomputeReport) -> None:
     """Recompute the tiers of the cases with these ids, in one transaction."""
     with transaction.atomic():
@@ -136,7 +149,7 @@ def recompute_chunk(case_ids: list[int], *, by_user: Any, report: RecomputeRepor
             report.by_tier[result.tier] += 1
             facts_json = to_jsonable(facts)
             last = previous.get(case_id)
-            if last is not None and last[0] == result.tier and last[1] == facts_json:
+            if last is not None and last[0] == result.tier and _same_facts(last[1], facts_json):
                 continue
             report.changed += 1
             history.append(

@@ -23,6 +23,13 @@ class RoshLevel(models.TextChoices):
 ROSH_ORDER = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
 
 
+class Ogrs3Band(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
 class ReportType(models.TextChoices):
     ORAL = "oral", "Oral report"
     FAST = "fast", "Fast (short format) report"
@@ -72,7 +79,7 @@ class Assessment(models.Model):
     need_severities = models.JSONField(default=dict, help_text="Need section → severity.")
     ogrs3_one_year = models.PositiveSmallIntegerField(null=True, blank=True)
     ogrs3_two_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    ogrs3_band = models.CharField(max_length=10, blank=True)
+    ogrs3_band = models.CharField(max_length=10, blank=True, choices=Ogrs3Band.choices)
     ogrs3_detail = models.JSONField(
         null=True, blank=True, help_text="The facts OGRS3 was computed from and its terms."
     )
