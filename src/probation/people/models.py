@@ -33,6 +33,12 @@ class Person(models.Model):
     class Meta:
         ordering = ["surname", "forename"]
         verbose_name_plural = "people"
+        indexes = [
+            # Search walks this index per candidate surname, already in display order.
+            models.Index(
+                fields=["surname_key", "surname", "forename", "id"], name="person_search_order"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.forename} {self.surname} ({self.crn})"

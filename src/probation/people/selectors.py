@@ -15,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case as When_Case
-from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from probation.core.audit import audit
 from probation.core.errors import CaseNotAvailable
 from probation.core.identifiers import normalise_crn, normalise_pnc
 from probation.courts.models import Sentence, SentenceStatus
-from probation.people.models import AccessKind, Case, CaseAccess, CaseStatus, NameKey, Person
+from probation.people.models import AccessKind, Alias, Case, CaseAccess, CaseStatus, NameKey, Person
 from probation.people.names import deletion_keys, edit_distance, name_key
 from probation.workforce.models import OrganisationKind, RoleCode
 
@@ -199,6 +198,8 @@ def parse_search(text: str) -> SearchQuery:
 
 
 MAX_SEARCH_RESULTS = 50
+# More people share an alias surname than anyone will page through; bound the id list.
+MAX_ALIAS_MATCHES = 2000
 
 
 def _similar_names(key: str, max_distance: int = 1) -> set[str]:
@@ -225,20 +226,39 @@ def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
     if not query.surname:
         return []
     surnames = _similar_names(query.surname) | {query.surname}
-    name_match = Q(person__surname_key__in=surnames) | Q(person__aliases__surname_key__in=surnames)
-    matches = visible.filter(name_match)
+    forename_match = Q()
     if query.forename:
         forenames = _similar_names(query.forename) | {query.forename}
-        prefix = Q(person__forename_key__startswith=query.forename[:3])
-        matches = matches.filter(Q(person__forename_key__in=forenames) | prefix)
-    exactness = When_Case(
-        When(person__surname_key=query.surname, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
+        forename_match = Q(person__forename_key__in=forenames) | Q(
+            person__forename_key__startswith=query.forename[:3]
+        )
+    ordering = ("person__surname", "person__forename", "pk")
+    # One query per candidate surname (usually one to three), each walking the
+    # (surname_key, surname, forename) index and stopping at the page size, then the people
+    # whose alias matches. An OR across the alias join, or one sort over every match of a common
+    # name, read thousands of rows per search at national scale.
+    found: dict[int, Case] = {}
+    for surname in sorted(surnames):
+        matches = visible.filter(forename_match, person__surname_key=surname).order_by(*ordering)
+        for case in matches[:MAX_SEARCH_RESULTS]:
+            found[case.pk] = case
+    alias_people = list(
+        Alias.objects.filter(surname_key__in=surnames)
+        .order_by()
+        .values_list("person_id", flat=True)
+        .distinct()[:MAX_ALIAS_MATCHES]
     )
-    ranked = (
-        matches.annotate(exactness=exactness)
-        .order_by("exactness", "person__surname", "person__forename", "pk")
-        .distinct()
+    if alias_people:
+        by_alias = visible.filter(forename_match, person_id__in=alias_people).order_by(*ordering)
+        for case in by_alias[:MAX_SEARCH_RESULTS]:
+            found.setdefault(case.pk, case)
+    ranked = sorted(
+        found.values(),
+        key=lambda c: (
+            c.person.surname_key != query.surname,
+            c.person.surname,
+            c.person.forename,
+            c.pk,
+        ),
     )
-    return list(ranked[:MAX_SEARCH_RESULTS])
+    return ranked[:MAX_SEARCH_RESULTS]
