@@ -256,3 +256,20 @@ class TestSearch:
         with django_assert_max_num_queries(len(few.captured_queries)):
             body = client.get("/search/", {"q": "Brenan"}).content.decode()
         assert "15 results" in body
+
+
+def test_search_ranks_exact_surname_then_one_edit_then_alias(nps_practitioner, client_for):
+    from probation.people.models import Alias
+    from probation.people.names import name_key
+    from probation.people.services import name_keys_register
+
+    alias_only = CaseFactory(person=PersonFactory(forename="Aaron", surname="Abbott"))
+    Alias.objects.create(
+        person=alias_only.person, forename="A", surname="Hallam", surname_key=name_key("Hallam")
+    )
+    name_keys_register(["Hallam"])
+    one_edit = CaseFactory(person=PersonFactory(forename="Beth", surname="Hallan"))
+    exact = CaseFactory(person=PersonFactory(forename="Zoe", surname="Hallam"))
+    response = client_for(nps_practitioner).get("/search/", {"q": "Hallam"})
+    order = re.findall(r'href="/cases/([A-Z][0-9]{6})/"', response.content.decode())
+    assert order == [exact.person.crn, one_edit.person.crn, alias_only.person.crn]

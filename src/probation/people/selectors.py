@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from probation.core.audit import audit
 from probation.core.errors import CaseNotAvailable
 from probation.core.identifiers import normalise_crn, normalise_pnc
 from probation.courts.models import Sentence, SentenceStatus
-from probation.people.models import AccessKind, Alias, Case, CaseAccess, CaseStatus, NameKey, Person
+from probation.people.models import AccessKind, Case, CaseAccess, CaseStatus, NameKey, Person
 from probation.people.names import deletion_keys, edit_distance, name_key
 from probation.workforce.models import OrganisationKind, RoleCode
 
@@ -198,8 +198,12 @@ def parse_search(text: str) -> SearchQuery:
 
 
 MAX_SEARCH_RESULTS = 50
-# More people share an alias surname than anyone will page through; bound the id list.
-MAX_ALIAS_MATCHES = 2000
+
+
+def _with_sentences(cases: QuerySet[Case]) -> list[Case]:
+    found = list(cases[:MAX_SEARCH_RESULTS])
+    prefetch_related_objects(found, _active_sentences())
+    return found
 
 
 def _similar_names(key: str, max_distance: int = 1) -> set[str]:
@@ -220,9 +224,9 @@ def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
         cases_visible_to(for_user).select_related("person").prefetch_related(_active_sentences())
     )
     if query.crn:
-        return list(visible.filter(person__crn=query.crn))
+        return _with_sentences(visible.filter(person__crn=query.crn))
     if query.pnc is not None and query.pnc != "" and query.surname is None:
-        return list(visible.filter(person__pnc_number=query.pnc))
+        return _with_sentences(visible.filter(person__pnc_number=query.pnc))
     if not query.surname:
         return []
     surnames = _similar_names(query.surname) | {query.surname}
@@ -233,32 +237,29 @@ def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
             person__forename_key__startswith=query.forename[:3]
         )
     ordering = ("person__surname", "person__forename", "pk")
-    # One query per candidate surname (usually one to three), each walking the
-    # (surname_key, surname, forename) index and stopping at the page size, then the people
-    # whose alias matches. An OR across the alias join, or one sort over every match of a common
-    # name, read thousands of rows per search at national scale.
-    found: dict[int, Case] = {}
-    for surname in sorted(surnames):
+    # Ranked by how the person matched: their surname exactly, their surname within one edit,
+    # then only through an alias. Each candidate surname is one walk of the
+    # (surname_key, surname, forename) index stopped at the page size, and aliases are looked
+    # up only when names leave room on the page: at national scale a common name has thousands
+    # of matches, and an OR across the alias join read every person on every search.
+    ranked: list[Case] = []
+    exact_first = sorted(surnames, key=lambda name: (name != query.surname, name))
+    for surname in exact_first:
+        if len(ranked) >= MAX_SEARCH_RESULTS:
+            break
         matches = visible.filter(forename_match, person__surname_key=surname).order_by(*ordering)
-        for case in matches[:MAX_SEARCH_RESULTS]:
-            found[case.pk] = case
-    alias_people = list(
-        Alias.objects.filter(surname_key__in=surnames)
-        .order_by()
-        .values_list("person_id", flat=True)
-        .distinct()[:MAX_ALIAS_MATCHES]
-    )
-    if alias_people:
-        by_alias = visible.filter(forename_match, person_id__in=alias_people).order_by(*ordering)
-        for case in by_alias[:MAX_SEARCH_RESULTS]:
-            found.setdefault(case.pk, case)
-    ranked = sorted(
-        found.values(),
-        key=lambda c: (
-            c.person.surname_key != query.surname,
-            c.person.surname,
-            c.person.forename,
-            c.pk,
-        ),
-    )
-    return ranked[:MAX_SEARCH_RESULTS]
+        ranked.extend(matches[: MAX_SEARCH_RESULTS - len(ranked)])
+    if len(ranked) < MAX_SEARCH_RESULTS:
+        seen = {case.pk for case in ranked}
+        by_alias = (
+            visible.filter(forename_match, person__aliases__surname_key__in=surnames)
+            .exclude(pk__in=seen)
+            .order_by(*ordering)
+        )
+        for case in by_alias[: MAX_SEARCH_RESULTS * 2]:
+            if case.pk not in seen and len(ranked) < MAX_SEARCH_RESULTS:
+                seen.add(case.pk)
+                ranked.append(case)
+    page = ranked[:MAX_SEARCH_RESULTS]
+    prefetch_related_objects(page, _active_sentences())
+    return page
