@@ -16,6 +16,7 @@ from probation.courts.models import Requirement, Sentence
 from probation.demo import stats as demo_stats
 from probation.demo.world import DEMO_USERNAMES
 from probation.people.models import Case, Person
+from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.workforce.models import User
 
 runner = CliRunner()
@@ -106,6 +107,71 @@ def test_stats_json_is_one_object_whose_counts_match_the_database() -> None:
 
 
 @pytest.mark.django_db
+def test_stats_count_tiers_assessments_and_registrations() -> None:
+    assert invoke("demo", "--people", "120").exit_code == 0
+    counts = json.loads(invoke("stats", "--format", "json").output)
+    tiers = dict(Case.objects.values_list("tier").annotate(n=Count("pk")).order_by())
+    assert counts["cases_by_tier"] == tiers and "" not in tiers
+    assert list(counts["cases_by_tier"])[-1].endswith("S")  # A3 … D0 first, then S tiers
+    assert counts["assessments"] == {
+        "total": Assessment.objects.count(),
+        "cases_assessed": Case.objects.filter(assessments__isnull=False).distinct().count(),
+        "active_cases_not_assessed": Case.objects.filter(
+            status="active", assessments__isnull=True
+        ).count(),
+        "with_mappa": Assessment.objects.exclude(mappa_category=None).count(),
+    }
+    active = Registration.objects.filter(ended_on=None)
+    assert counts["registrations_by_kind"] == dict(
+        active.values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+
+
+@pytest.mark.django_db
+def test_recompute_tiers_json_matches_the_database_and_changes_nothing_twice() -> None:
+    assert invoke("demo", "--people", "120").exit_code == 0
+    history = TierCalculation.objects.count()
+    result = invoke("recompute", "tiers", "--format", "json", "--chunk-size", "50")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["cases"] == Case.objects.count() == 120
+    assert report["changed"] == 0  # the build computed them
+    assert report["by_tier"] == dict(
+        Case.objects.values_list("tier").annotate(n=Count("pk")).order_by()
+    )
+    assert TierCalculation.objects.count() == history
+
+
+@pytest.mark.django_db
+def test_recompute_tiers_records_the_user_given_or_the_system() -> None:
+    assert invoke("demo", "--people", "120").exit_code == 0
+    case = Case.objects.filter(status="active").exclude(registrations__kind="terrorism").first()
+    assert case is not None
+    Registration.objects.create(case=case, kind="terrorism", registered_on=case.opened_on)
+    result = invoke("recompute", "tiers", "--as-user", "manager")
+    assert result.exit_code == 0, result.output
+    assert "120 cases" in result.output and "1 changed" in result.output
+    assert "Cases by tier" in result.output
+    event = AuditEvent.objects.filter(action="tier.recalculated").latest("id")
+    assert event.actor is not None and event.actor.username == "manager"
+    assert event.crn == case.person.crn
+    assert TierCalculation.objects.filter(case=case).latest("id").calculated_by == event.actor
+
+    Registration.objects.filter(case=case, kind="terrorism").delete()
+    assert "(recorded as system)" in invoke("recompute", "tiers").output
+    event = AuditEvent.objects.filter(action="tier.recalculated").latest("id")
+    assert event.actor is None and event.actor_label == "system"
+
+
+@pytest.mark.django_db
+def test_recompute_tiers_refuses_an_unknown_user() -> None:
+    result = invoke("recompute", "tiers", "--as-user", "nobody")
+    assert result.exit_code == 1
+    assert "nobody" in result.output
+    assert not TierCalculation.objects.exists()
+
+
+@pytest.mark.django_db
 def test_stats_table_shows_each_count() -> None:
     result = invoke("stats")
     assert result.exit_code == 0, result.output
@@ -169,5 +235,6 @@ def test_main_sets_up_django_with_the_project_settings() -> None:
 def test_help_lists_the_commands() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("demo", "serve", "stats"):
+    for command in ("demo", "serve", "stats", "recompute"):
         assert command in result.output
+    assert "tiers" in invoke("recompute", "--help").output

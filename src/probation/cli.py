@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -82,21 +83,16 @@ def demo(
         transient=True,  # the summary printed afterwards replaces it
         disable=not console.is_terminal,
     )
-    step = bar.add_task("Preparing", total=None)
-    build: list[TaskID] = []
+    current: list[TaskID] = [bar.add_task("Preparing", total=None)]
 
     def phase(message: str) -> None:
-        bar.update(step, description=message)
+        bar.remove_task(current[0])
+        current[0] = bar.add_task(message, total=None)
         if not console.is_terminal:  # logs: say what is happening, line by line
             console.print(f"{message}…")
 
     def progress(done: int, total: int) -> None:
-        if not build:
-            bar.remove_task(step)
-            build.append(bar.add_task("Building the demo world", total=total))
-            if not console.is_terminal:
-                console.print(f"Building a demo world of {total:,} people…")
-        bar.update(build[0], completed=done)
+        bar.update(current[0], total=total, completed=done)
 
     if console.is_terminal:
         bar.start()
@@ -195,6 +191,91 @@ def stats(
         else:
             table.add_row(f"[bold]{label}[/bold]", f"{value:,}")
     _console().print(table)
+
+
+recompute_app = typer.Typer(
+    help="Recompute derived facts for every case (after a rule or bulk data change).",
+    no_args_is_help=True,
+)
+app.add_typer(recompute_app, name="recompute")
+
+
+@recompute_app.command("tiers")
+def recompute_tiers(
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="Cases read and written per transaction.")
+    ] = 5000,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as-user",
+            metavar="USERNAME",
+            help="Record this user as the actor in the audit trail (default: system).",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.table,
+) -> None:
+    """Recompute every case's tier; a history entry (audited) for each one that changed."""
+    from probation.demo.stats import tier_order
+    from probation.risk.batch import recompute_all_tiers
+    from probation.workforce.models import User
+
+    console = _console()
+    user = None
+    if as_user is not None:
+        user = User.objects.filter(username=as_user, is_active=True).first()
+        if user is None:
+            console.print(f"[red]No active user is called {as_user!r}.[/red]")
+            raise typer.Exit(code=1)
+    # The bar goes to stderr, so that --format json leaves stdout to the JSON.
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+    task = bar.add_task("Recomputing tiers", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, total=total, completed=done)
+
+    started = time.perf_counter()
+    with bar:
+        report = recompute_all_tiers(by_user=user, chunk_size=chunk_size, progress=progress)
+    seconds = time.perf_counter() - started
+    by_tier = dict(sorted(report.by_tier.items(), key=lambda item: tier_order(item[0])))
+    if output is OutputFormat.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "cases": report.cases,
+                    "changed": report.changed,
+                    "by_tier": by_tier,
+                    "seconds": round(seconds, 2),
+                },
+                indent=2,
+            )
+        )
+        return
+    console.print(
+        f"Recomputed the tiers of {report.cases:,} cases in {seconds:.1f} s: "
+        f"{report.changed:,} changed"
+        + (f" (recorded as {user.get_username()})." if user else " (recorded as system).")
+    )
+    table = Table(title="Cases by tier")
+    table.add_column("Tier")
+    table.add_column("Cases", justify="right")
+    for tier, n in by_tier.items():
+        table.add_row(tier, f"{n:,}")
+    console.print(table)
 
 
 def setup_django() -> None:

@@ -17,6 +17,7 @@ from probation.demo.builder import build_world, demo_signins, reset_world, run_d
 from probation.demo.profiles import share_out
 from probation.demo.world import DEMO_USERNAMES, DemoError
 from probation.people.models import Case, Person
+from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.workforce.models import User
 from tests.factories import PersonFactory
 
@@ -33,26 +34,41 @@ def world() -> Any:
 
 def snapshot() -> list[tuple[Any, ...]]:
     """What must not change between two builds with the same seed."""
-    return list(
-        Case.objects.order_by("person__crn").values_list(
-            "person__crn",
-            "person__pnc_number",
-            "person__forename",
-            "person__middle_names",
-            "person__surname",
-            "person__date_of_birth",
-            "person__sex",
-            "contract_area__code",
-            "responsible_organisation__code",
-            "responsible_officer__username",
-            "status",
-            "opened_on",
-            "closed_on",
+    return (
+        list(
+            Case.objects.order_by("person__crn").values_list(
+                "person__crn",
+                "person__pnc_number",
+                "person__forename",
+                "person__middle_names",
+                "person__surname",
+                "person__date_of_birth",
+                "person__sex",
+                "contract_area__code",
+                "responsible_organisation__code",
+                "responsible_officer__username",
+                "status",
+                "opened_on",
+                "closed_on",
+            )
         )
-    ) + list(
-        Sentence.objects.order_by("case__person__crn").values_list(
-            "case__person__crn", "disposal", "sentence_date", "length_days", "release_date"
+        + list(
+            Sentence.objects.order_by("case__person__crn").values_list(
+                "case__person__crn",
+                "disposal",
+                "sentence_date",
+                "length_days",
+                "release_date",
+                "supervision_end",
+                "remand_days",
+            )
         )
+        + list(
+            Assessment.objects.order_by("case__person__crn").values_list(
+                "case__person__crn", "rosh_public", "rsr", "ogrs3_two_year", "need_severities"
+            )
+        )
+        + list(Case.objects.order_by("person__crn").values_list("person__crn", "tier"))
     )
 
 
@@ -101,9 +117,12 @@ def test_running_the_demo_twice_builds_once() -> None:
 def test_reset_empties_case_data_and_demo_staff_but_keeps_audited_staff(world: Any) -> None:
     practitioner = User.objects.get(username="practitioner")
     AuditEvent.objects.create(actor=practitioner, actor_label="practitioner", action="case.viewed")
+    assert Assessment.objects.exists() and TierCalculation.objects.exists()
     removed = reset_world()
     assert removed["people"] == PEOPLE
     assert not Person.objects.exists() and not Case.objects.exists()
+    for model in (Assessment, Registration, TierCalculation):
+        assert not model.objects.exists(), model
     assert world_state() == "none"
     assert demo_signins() == []
     kept = User.objects.get(pk=practitioner.pk)  # the audit trail still points at them

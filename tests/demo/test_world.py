@@ -146,7 +146,7 @@ def test_case_mix_is_plausible(world: Any) -> None:
     male = Person.objects.filter(sex="male").count()
     assert 0.75 < male / PEOPLE < 0.95
     nps = Case.objects.filter(responsible_organisation__code="NPS").count()
-    assert 0.1 < nps / cases < 0.35
+    assert 0.2 < nps / cases < 0.45  # the sift: high RoSH, MAPPA, high RSR, not yet assessed
     assert Case.objects.filter(status="closed").exists()
     assert Case.objects.filter(status="active", responsible_officer__isnull=True).exists()
     disposals = Counter(Sentence.objects.values_list("disposal", flat=True))
@@ -208,11 +208,11 @@ def test_court_events_and_custody_dates_hang_together(world: Any) -> None:
         assert event.court.contract_area_id == sentence.case.contract_area_id
         assert event.offences.filter(is_main=True).count() == 1
         assert 1 <= event.offences.count() <= 3
-        if sentence.disposal in ("custody", "custody_extended"):
+        if sentence.disposal in ("custody", "custody_extended"):  # test_risk.py: the rules
             assert sentence.release_date is not None and sentence.sentence_expiry_date
             assert sentence.sentence_date <= sentence.release_date
             assert sentence.release_date <= sentence.sentence_expiry_date
-            assert sentence.licence_end == sentence.sentence_expiry_date
+            assert sentence.licence_end in (None, sentence.sentence_expiry_date)
         if sentence.case.status == "active" and sentence.expected_end_date:
             assert sentence.expected_end_date >= AS_OF
 

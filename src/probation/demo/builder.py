@@ -10,11 +10,14 @@ The build is a list of ordered steps over a shared :class:`BuildContext`:
 * ``SETUP_STEPS`` run once first (reference data, staff, the plan of who lives where);
 * ``CHUNK_STEPS`` run for every chunk of people, inside the chunk's transaction: the first makes a
   :class:`Profile` per person (every random decision), the others write rows from the profiles;
-* ``FINISH_STEPS`` run once at the end (search name keys, the ``demo.built`` audit event).
+* ``FINISH_STEPS`` run once at the end (search name keys, every case's tier, the ``demo.built``
+  audit event).
 
-A later capability (risk assessments, allocation, contacts, EM...) adds its own step with
-:func:`add_step`, reading ``chunk.profiles``, ``chunk.cases`` and ``chunk.sentences``, and a
-:func:`add_reset_step` that empties its tables before the case data is deleted.
+Risk (:mod:`probation.demo.risk`) writes each case's assessment and registrations in a chunk step
+and computes every tier in a finish step. A later capability (allocation, contacts, EM...) adds its
+own step with :func:`add_step`, reading ``chunk.profiles``, ``chunk.cases`` and
+``chunk.sentences``, and a :func:`add_reset_step` that empties its tables before the case data is
+deleted.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from probation.courts.models import (
 )
 from probation.demo import data
 from probation.demo.profiles import make_profile, step_plan
+from probation.demo.risk import step_risk, step_tiers
 from probation.demo.staff import step_staff
 from probation.demo.world import (
     BATCH_SIZE,
@@ -63,6 +67,7 @@ from probation.demo.world import (
 from probation.people.models import Address, Alias, Case, CaseAccess, NameKey, Person
 from probation.people.names import name_key
 from probation.people.services import name_keys_register
+from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.workforce.models import Division, Office, Organisation, Role, Team, User
 
 AUDIT_ACTOR_LABEL = "probation demo"
@@ -285,6 +290,9 @@ def step_court_and_sentences(ctx: BuildContext, chunk: Chunk) -> None:
             release_date=p.release_date,
             sentence_expiry_date=p.sentence_expiry_date,
             licence_end=p.licence_end,
+            supervision_end=p.supervision_end,
+            remand_days=p.remand_days,
+            date_reasons=p.date_reasons,
         )
         for p, case, event in zip(chunk.profiles, chunk.cases, chunk.court_events, strict=True)
     ]
@@ -351,11 +359,20 @@ CHUNK_STEPS: list[ChunkStep] = [
     step_cases,
     step_history,
     step_court_and_sentences,
+    step_risk,
     step_case_access,
 ]
-FINISH_STEPS: list[WorldStep] = [step_name_keys, step_audit]
+# Tiers last but the audit event: they depend on every fact the steps before wrote.
+FINISH_STEPS: list[WorldStep] = [step_name_keys, step_tiers, step_audit]
+
+
+def reset_risk() -> None:
+    for model in (TierCalculation, Registration, Assessment):
+        _delete_all(model)
+
+
 # Run first by reset_world(): later capabilities empty their own tables here.
-RESET_STEPS: list[Callable[[], None]] = []
+RESET_STEPS: list[Callable[[], None]] = [reset_risk]
 
 
 def add_step(
@@ -464,11 +481,13 @@ def build_world(
     as_of: dt.date | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Progress | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the demo world into a migrated database that holds no case data.
 
     ``as_of`` is the world's "today" (default: today): all dates are relative to it, so the same
-    seed and ``as_of`` give the same world.
+    seed and ``as_of`` give the same world. ``phase`` is told what is happening before each slow
+    part (people, then tiers) and ``progress(done, total)`` how far it has got.
     """
     if people < 1:
         raise DemoError("Build at least one person.")
@@ -488,10 +507,14 @@ def build_world(
         as_of=as_of or dt.date.today(),
         chunk_size=chunk_size,
         password_hash=make_password(data.DEMO_PASSWORD),
+        phase=phase,
+        progress=progress,
     )
     for setup in SETUP_STEPS:
         setup(ctx)
     done = 0
+    if phase:
+        phase(f"Building a demo world of {people:,} people")
     if progress:
         progress(0, people)
     for number, start in enumerate(range(0, people, chunk_size)):
@@ -552,7 +575,7 @@ def run_demo(
         )
     built = None
     if state == "none":
-        built = build_world(people=people, seed=seed, as_of=as_of, progress=progress)
+        built = build_world(people=people, seed=seed, as_of=as_of, progress=progress, phase=phase)
     return DemoOutcome(
         state=state,
         built=built,

@@ -455,3 +455,76 @@ EXCLUSION_ZONES: Final = (
     "Retail park",
     "Named shopping centre",
 )
+
+# --- Risk and need (probation.demo.risk) ----------------------------------------------------------
+
+# Overall RoSH (the highest across audiences) by disposal, chosen so that the whole caseload is
+# about 35% low, 45% medium, 17% high and 3% very high; sexual offences run higher. Extended
+# sentences follow a finding of dangerousness, so they are high or very high.
+ROSH_BY_DISPOSAL: Final = {
+    "community_order": {"low": 42.0, "medium": 46.0, "high": 11.0, "very_high": 1.0},
+    "suspended_sentence_order": {"low": 42.0, "medium": 46.0, "high": 11.0, "very_high": 1.0},
+    "custody": {"low": 19.0, "medium": 44.0, "high": 31.0, "very_high": 6.0},
+    "custody_extended": {"low": 0.0, "medium": 0.0, "high": 60.0, "very_high": 40.0},
+    "custody_indeterminate": {"low": 0.0, "medium": 0.0, "high": 50.0, "very_high": 50.0},
+}
+ROSH_SEXUAL: Final = {"low": 8.0, "medium": 52.0, "high": 35.0, "very_high": 5.0}
+# RSR (percent) by overall RoSH: a gamma-distributed figure with this mean, at most 15.
+RSR_MEAN_BY_ROSH: Final = {"low": 1.1, "medium": 2.4, "high": 4.2, "very_high": 6.5}
+# Share of assessed cases with an RSR figure (it is not computed on some oral reports).
+RSR_RATE: Final = 0.95
+# MAPPA level by overall RoSH (low and medium RoSH cases are managed at level 1).
+MAPPA_LEVEL_BY_ROSH: Final = {
+    "low": {1: 1.0},
+    "medium": {1: 1.0},
+    "high": {1: 75.0, 2: 22.0, 3: 3.0},
+    "very_high": {1: 30.0, 2: 50.0, 3: 20.0},
+}
+
+# Registrations (complexity factors and integrated offender management) and how often a
+# registration is of each kind; probation.demo.risk adjusts them for the person and the offence.
+REGISTRATION_WEIGHTS: Final = {
+    "mental_health": 22.0,
+    "self_harm": 9.0,
+    "vulnerability": 9.0,
+    "child_concerns": 9.0,
+    "child_protection": 5.0,
+    "risk_to_children": 3.0,
+    "public_interest": 0.6,
+    "adult_at_risk": 5.0,
+    "street_gangs": 5.0,
+    "terrorism": 0.0,  # only for MAPPA cases (below)
+    "integrated_offender_management": 16.0,
+}
+ACQUISITIVE_CATEGORIES: Final = frozenset(
+    {
+        "theft", "burglary_domestic", "burglary_other", "robbery", "handling", "vehicle_theft",
+        "theft_from_vehicle", "fraud",
+    }
+)  # fmt: skip
+# How likely each need section is to be a problem, before the person's likelihood of
+# reoffending (OGRS3) and the offence adjust it: 0 none, about 0.5 some, 1 pervasive.
+NEED_BASE: Final = {
+    "accommodation": 0.12,
+    "education_training_employment": 0.3,
+    "relationships": 0.25,
+    "lifestyle": 0.3,
+    "drugs": 0.15,
+    "alcohol": 0.12,
+    "thinking_behaviour": 0.35,
+    "attitudes": 0.22,
+}
+NEED_BY_CATEGORY: Final = {
+    "drugs": (
+        {"drug_possession_supply", "drug_import_export_production", "theft", "burglary_domestic",
+         "burglary_other", "robbery", "handling", "theft_from_vehicle", "soliciting"},
+        0.3,
+    ),
+    "alcohol": ({"drink_driving", "violence", "public_order", "criminal_damage"}, 0.3),
+    "relationships": ({"violence", "sexual_child", "sexual_not_child"}, 0.15),
+    "thinking_behaviour": ({"violence", "public_order", "criminal_damage", "robbery"}, 0.1),
+    "attitudes": ({"robbery", "burglary_domestic", "drug_import_export_production"}, 0.1),
+}  # fmt: skip
+# A question's answer is not known this often; a whole section is left unanswered this often.
+UNKNOWN_ANSWER_RATE: Final = 0.04
+UNKNOWN_SECTION_RATE: Final = 0.03

@@ -11,7 +11,9 @@ import math
 import random
 
 from probation.core.identifiers import format_pnc
+from probation.courts.services import custody_dates_for
 from probation.demo import data
+from probation.demo.risk import make_risk
 from probation.demo.world import (
     ALIAS_RATE,
     CLOSED_RATE,
@@ -25,6 +27,7 @@ from probation.demo.world import (
     NPS_CASELOAD,
     NPS_RESTRICTED,
     NPS_TAGS,
+    REMAND_RATE,
     SURNAME,
     UNALLOCATED_RATE,
     AddressDraft,
@@ -41,6 +44,7 @@ from probation.demo.world import (
     zipf,
 )
 from probation.people.models import AccessKind
+from probation.rules.allocation import AllocationFacts, decide
 
 # Letters that start demo CRNs (the test factories use T): the number is a scramble of the index.
 _CRN_LETTERS = "DEFGHJKLMNPRSUVWYZ"
@@ -67,19 +71,14 @@ _SHORT_CUSTODY_MONTHS = Weighted({k: v for k, v in data.CUSTODY_MONTHS.items() i
 _UNPAID_WORK = Weighted(dict(data.UNPAID_WORK_HOURS))
 
 
-def custody_key_dates(
-    sentence_date: dt.date, length_days: int, *, release_fraction: float = 0.5
-) -> tuple[dt.date, dt.date, dt.date]:
-    """Release date, sentence expiry and licence end for a custodial term, simply derived.
-
-    Release at ``release_fraction`` of the term (the halfway point; earlier for an extended
-    sentence, whose length includes the extension period), licence from release to the sentence
-    expiry date. A placeholder: a later change replaces it with
-    ``probation.rules.custody`` (remand, post-sentence supervision, pre-2015 offences).
-    """
-    expiry = sentence_date + days(length_days - 1)
-    release = sentence_date + days(max(0, math.ceil(length_days * release_fraction) - 1))
-    return release, expiry, expiry
+def _custody_span(length_days: int, remand_days: int, *, extended: bool) -> int:
+    """Days from sentence to the end of supervision (licence, then post-sentence supervision),
+    estimated the way :mod:`probation.rules.custody` counts, to place the sentence in time."""
+    release = max(0, math.ceil(length_days / 2) - 1 - remand_days)
+    end = length_days - 1
+    if not extended and 1 < length_days < 730:
+        end = max(end, release + 365)
+    return end + 1
 
 
 def _crn(index: int) -> str:
@@ -287,6 +286,16 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
     if crc_tagged and disposal in ("custody_extended", "custody_indeterminate"):
         disposal = "custody"
     length_days, suspended_for_days, span = _sentence(rng, disposal, short_custody=crc_tagged)
+    custodial = disposal in ("custody", "custody_extended", "custody_indeterminate")
+    # The court event: conviction on the day or adjourned for a report, the offence before it;
+    # some people were remanded in custody (the days count against a custodial term).
+    conviction_gap = rng.randint(14, 42) if rng.random() < 0.45 else 0
+    offence_gap = rng.randint(7, 300)
+    remand_days = 0
+    if custodial and rng.random() < REMAND_RATE:
+        remand_days = min(rng.randint(7, 180), conviction_gap + offence_gap)
+    if disposal in ("custody", "custody_extended") and length_days:
+        span = _custody_span(length_days, remand_days, extended=disposal == "custody_extended")
 
     closed = not tag and disposal != "custody_indeterminate" and rng.random() < CLOSED_RATE
     unallocated = tag == CRC_UNALLOCATED or (
@@ -302,24 +311,42 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
     # Adults only: anyone who would have been under 18 at sentence was born earlier.
     if add_years(date_of_birth, 18) > sentence_date:
         date_of_birth = add_years(sentence_date, -18) - days(rng.randrange(0, 900))
+    conviction_date = sentence_date - days(conviction_gap)
+    offence_date = conviction_date - days(offence_gap)
 
     release_date: dt.date | None = None
     sentence_expiry_date: dt.date | None = None
     licence_end: dt.date | None = None
+    supervision_end: dt.date | None = None
+    date_reasons: list[str] = []
     if disposal in ("community_order",) and length_days:
         expected_end: dt.date | None = sentence_date + days(length_days - 1)
     elif disposal == "suspended_sentence_order" and suspended_for_days:
         expected_end = sentence_date + days(suspended_for_days - 1)
-    elif disposal in ("custody", "custody_extended") and length_days:
-        fraction = 0.5 if disposal == "custody" else 0.4
-        release_date, sentence_expiry_date, licence_end = custody_key_dates(
-            sentence_date, length_days, release_fraction=fraction
-        )
-        expected_end = licence_end
-    else:  # indeterminate: released (on life licence) only after serving the tariff, if at all
-        tariff_end = add_years(sentence_date, rng.randint(4, 15))
-        release_date = tariff_end if tariff_end <= as_of and rng.random() < 0.5 else None
-        expected_end = None
+    else:  # custody: the dates are the rules' (probation.rules.custody; none if indeterminate)
+        for _ in range(4):
+            custody = custody_dates_for(
+                disposal=disposal,
+                sentence_date=sentence_date,
+                length_days=length_days or 0,
+                remand_days=remand_days,
+                offence_date=offence_date,
+                date_of_birth=date_of_birth,
+            )
+            release_date = custody["release_date"]
+            sentence_expiry_date = custody["sentence_expiry_date"]
+            licence_end = custody["licence_end"]
+            supervision_end = custody["supervision_end"]
+            date_reasons = custody["date_reasons"]
+            expected_end = supervision_end or licence_end or release_date
+            if closed or expected_end is None or expected_end >= as_of:
+                break
+            # Still supervised today: sentenced later, so that supervision has not ended (the
+            # span was estimated; the rules have the last word).
+            shift = as_of - expected_end
+            sentence_date += shift
+            conviction_date += shift
+            offence_date += shift
 
     status = "closed" if closed else "active"
     closed_on: dt.date | None = None
@@ -332,11 +359,6 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
             closed_on = sentence_date + days(rng.randrange(30, max(31, span)))
         closed_on = min(closed_on, as_of)
 
-    # The court event: conviction on the day or adjourned for a report; offences before it.
-    conviction_date = sentence_date
-    if rng.random() < 0.45:
-        conviction_date = sentence_date - days(rng.randint(14, 42))
-    offence_date = conviction_date - days(rng.randint(7, 300))
     crown = (
         disposal in ("custody_extended", "custody_indeterminate")
         or category in data.SEXUAL_CATEGORIES
@@ -353,7 +375,7 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
         other = category if rng.random() < 0.4 else _HISTORY.pick(rng)
         if other in data.SEXUAL_CATEGORIES and category not in data.SEXUAL_CATEGORIES:
             other = "absconding"
-        when = min(conviction_date, offence_date + days(rng.randint(-30, 30)))
+        when = offence_date - days(rng.randint(0, 60))  # the main offence is the latest
         offences.append((rng.choice(ctx.ref.offences[other])[0], when, False))
 
     # Criminal history: after the tenth birthday, before the current offence.
@@ -403,23 +425,44 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
                 alias_dob = date_of_birth + days(rng.choice((-365, -1, 1, 365)))
             aliases.append((alias_forename, alias_surname, alias_dob))
 
-    # Who is accountable: the NPS keeps sexual offences, long and indeterminate custody and a
-    # share of others (domain/allocation.md); the rest go to the CRC of the area.
-    if crc_tagged:
-        nps = False
-    elif tag in NPS_TAGS:
-        nps = True
-    elif category in data.SEXUAL_CATEGORIES:
-        nps = rng.random() < 0.95
-    elif disposal in ("custody_extended", "custody_indeterminate"):
-        nps = True
-    elif disposal == "custody" and (length_days or 0) >= months_to_days(48):
-        nps = rng.random() < 0.8
-    elif category in ("violence", "robbery"):
-        nps = rng.random() < 0.18
-    else:
-        nps = rng.random() < 0.09
+    # Risk at sentence, then who is accountable: the sift (domain/allocation.md) on the
+    # assessment, so that high RoSH, MAPPA and high RSR cases are the NPS's. The people with a
+    # part in the demonstration keep their organisation (their risk is drawn to agree with it).
+    risk = make_risk(
+        ctx,
+        index,
+        area=area,
+        sex=sex,
+        date_of_birth=date_of_birth,
+        category=category,
+        disposal=disposal,
+        length_days=length_days,
+        sentence_date=sentence_date,
+        conviction_date=conviction_date,
+        release_date=release_date,
+        sanction_dates=[when for when, *_ in sanctions],
+        no_fixed_abode=no_fixed_abode,
+        closed_on=closed_on,
+        organisation="CRC" if crc_tagged else "NPS" if tag in NPS_TAGS else None,
+    )
+    sift = decide(
+        AllocationFacts(
+            rosh=risk.rosh,
+            home_contract_area=None if no_fixed_abode else area,
+            court_contract_area=area,
+            mappa_category=risk.mappa_category,
+            rsr=risk.rsr,
+            public_interest=risk.public_interest,
+        )
+    )
+    nps = sift.organisation == "NPS"
+    if (crc_tagged and nps) or (tag in NPS_TAGS and not nps):  # pragma: no cover (make_risk's job)
+        raise AssertionError(f"The sift disagrees with the demo's part for person {index}")
     organisation = "NPS" if nps else f"CRC-{area}"
+    # Role boundaries: a PSO or PQiP may not hold these cases (domain/allocation.md).
+    po_only = (
+        risk.beyond_pso or category in data.SEXUAL_CATEGORIES or disposal == "custody_indeterminate"
+    )
 
     staff = ctx.staff
     officer_id: int | None = None
@@ -429,7 +472,10 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
         officer_id = staff.demo["nps.practitioner"].pk
     elif not unallocated:
         if nps:
-            officer_id = staff.nps[data.AREA_DIVISION[area]].pick(rng)
+            division = data.AREA_DIVISION[area]
+            officer_id = (staff.nps_po if po_only else staff.nps)[division].pick(rng)
+        elif po_only:
+            officer_id = staff.crc_po[area].pick(rng)
         elif disposal != "community_order" and disposal != "suspended_sentence_order":
             officer_id = staff.crc_qualified[area].pick(rng)
         else:
@@ -463,12 +509,16 @@ def make_profile(ctx: BuildContext, index: int) -> Profile:
         release_date=release_date,
         sentence_expiry_date=sentence_expiry_date,
         licence_end=licence_end,
+        supervision_end=supervision_end,
+        remand_days=remand_days,
+        date_reasons=date_reasons,
         sentence_status=sentence_status,
         requirements=[],
         organisation=organisation,
         officer_id=officer_id,
         status=status,
         closed_on=closed_on,
+        risk=risk,
     )
     if disposal in ("community_order", "suspended_sentence_order") and expected_end:
         age_at_sentence = (sentence_date - date_of_birth).days / 365.25

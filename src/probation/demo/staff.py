@@ -21,6 +21,7 @@ from probation.demo.world import (
     BATCH_SIZE,
     CASES_PER_PRACTITIONER,
     CRC_CASELOAD,
+    CRC_SHARE,
     DEMO_SIGNINS,
     NPS_CASELOAD,
     SURNAME,
@@ -162,7 +163,14 @@ class _StaffWriter:
             weight = float(user.contracted_hours - user.reduction_hours)
             for pool_key in pools:
                 kind, _, group = pool_key.partition(":")
-                target = {"crc": staff.crc, "crcq": staff.crc_qualified, "nps": staff.nps}[kind]
+                target = {
+                    "crc": staff.crc,
+                    "crcq": staff.crc_qualified,
+                    "crcpo": staff.crc_po,
+                    "nps": staff.nps,
+                    "npspo": staff.nps_po,
+                    "court": staff.court,
+                }[kind]
                 target.setdefault(group, Pool()).add(user.pk, weight)
             if team_key in managers and managers[team_key] != user.pk:
                 staff.manager_of[user.pk] = managers[team_key]
@@ -226,13 +234,20 @@ def _practitioner_teams(
 
 
 def _crc_pools(grade: str, area: str | None, division: str | None) -> list[str]:
-    """CRC practitioners take the area's cases; POs and PQiPs its custody and licence cases too."""
-    return [f"crc:{area}", f"crcq:{area}"] if grade in ("PO", "PQiP") else [f"crc:{area}"]
+    """CRC practitioners take the area's cases; POs and PQiPs its custody and licence cases too,
+    and POs the cases beyond a PSO's or PQiP's role boundary."""
+    pools = [f"crc:{area}"]
+    if grade in ("PO", "PQiP"):
+        pools.append(f"crcq:{area}")
+    if grade == "PO":
+        pools.append(f"crcpo:{area}")
+    return pools
 
 
 def _nps_pools(grade: str, area: str | None, division: str | None) -> list[str]:
-    """NPS practitioners take the NPS cases of their division."""
-    return [f"nps:{division}"]
+    """NPS practitioners take the NPS cases of their division; POs also those beyond a PSO's or
+    PQiP's role boundary (high RoSH, MAPPA, sexual offences...)."""
+    return [f"nps:{division}", f"npspo:{division}"] if grade == "PO" else [f"nps:{division}"]
 
 
 def step_staff(ctx: BuildContext) -> None:
@@ -246,10 +261,10 @@ def step_staff(ctx: BuildContext) -> None:
     # Each CRC: practitioners for its share of the area's cases (about 80% of them).
     for area_code, area_towns in data.TOWNS.items():
         org = f"CRC-{area_code}"
-        cases = quota[area_code] * 0.8
+        cases = quota[area_code] * CRC_SHARE
         demo = area_code == "C08"
         if demo:
-            cases = max(0.0, (quota[area_code] - tagged[CRC_CASELOAD]) * 0.8)
+            cases = max(0.0, (quota[area_code] - tagged[CRC_CASELOAD]) * CRC_SHARE)
         count = max(2, round(cases / CASES_PER_PRACTITIONER))
         office_count = min(len(area_towns), max(1, math.ceil(count / (TEAM_SIZE * 2))))
         _practitioner_teams(
@@ -272,7 +287,7 @@ def step_staff(ctx: BuildContext) -> None:
     for division, area_codes in sorted(divisions.items()):
         area_codes = sorted(area_codes, key=lambda c: (c != "C08", c))
         people = sum(quota[c] for c in area_codes)
-        cases = people * 0.2
+        cases = people * (1 - CRC_SHARE)
         demo = division == "North West"
         if demo:
             cases = max(0.0, cases - tagged[NPS_CASELOAD])
@@ -298,6 +313,7 @@ def step_staff(ctx: BuildContext) -> None:
                     roles=(RoleCode.COURT_OFFICER,),
                     grade="PSO" if k % 3 else "PO",
                     team=team,
+                    pools=[f"court:{area_code}"],
                     spec=specs["court.officer"] if area_code == "C08" and k == 0 else None,
                 )
         first_office = writer.office("NPS", f"{towns[0][0]} office", area_codes[0], division)

@@ -65,6 +65,7 @@ def _register_builtin() -> None:
     from probation.core.models import AuditEvent
     from probation.courts.models import Requirement, Sentence
     from probation.people.models import Case, CaseStatus, Person
+    from probation.risk.models import Assessment, Registration
     from probation.workforce.models import Role, User
 
     def cases() -> dict[str, int]:
@@ -81,6 +82,20 @@ def _register_builtin() -> None:
         counts.update(group_count(User.objects.filter(is_active=True), "roles__code"))
         counts.pop("none", None)
         return counts
+
+    def cases_by_tier() -> dict[str, int]:
+        """Current tiers, A3 … D0 then the unsupervised (S) ones; "none" if never computed."""
+        counts = group_count(Case.objects.all(), "tier")
+        return dict(sorted(counts.items(), key=lambda item: tier_order(item[0])))
+
+    def assessments() -> dict[str, int]:
+        active = Case.objects.filter(status=CaseStatus.ACTIVE)
+        return {
+            "total": Assessment.objects.count(),
+            "cases_assessed": Assessment.objects.values("case").distinct().count(),
+            "active_cases_not_assessed": active.filter(assessments__isnull=True).count(),
+            "with_mappa": Assessment.objects.filter(mappa_category__isnull=False).count(),
+        }
 
     builtin: list[tuple[str, StatFunction]] = [
         ("people", lambda: Person.objects.count()),
@@ -101,6 +116,12 @@ def _register_builtin() -> None:
         ("users_by_role", users_by_role),
         ("sentences_by_disposal", lambda: group_count(Sentence.objects.all(), "disposal")),
         ("requirements_by_kind", lambda: group_count(Requirement.objects.all(), "kind")),
+        ("cases_by_tier", cases_by_tier),
+        ("assessments", assessments),
+        (
+            "registrations_by_kind",  # active registrations (not ended)
+            lambda: group_count(Registration.objects.filter(ended_on__isnull=True), "kind"),
+        ),
         ("audit_events", lambda: AuditEvent.objects.count()),
     ]
     existing = dict(_REGISTRY)
@@ -108,3 +129,10 @@ def _register_builtin() -> None:
     for name, fn in builtin:
         _REGISTRY[name] = fn
     _REGISTRY.update(existing)  # registered by capabilities: after the built-in ones
+
+
+def tier_order(tier: str) -> tuple[bool, str, int]:
+    """A3, A2 … D0, then the unsupervised (S) tiers in the same order, then anything else."""
+    if len(tier) < 2 or not tier[1].isdigit():
+        return (True, "~" + tier, 0)
+    return (tier.endswith("S"), tier[0], -int(tier[1]))

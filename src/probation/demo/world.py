@@ -31,6 +31,9 @@ UNALLOCATED_RATE = 0.08
 NO_FIXED_ABODE_RATE = 0.04
 ALIAS_RATE = 0.10
 FEMALE_RATE = 0.15
+REMAND_RATE = 0.3  # custodial sentences with days on remand
+# The CRCs' share of the caseload, for sizing their staff; the sift gives the rest to the NPS.
+CRC_SHARE = 0.68
 
 _DAYS_PER_MONTH = 30.44
 
@@ -133,6 +136,10 @@ class Staff:
     crc: dict[str, Pool] = field(default_factory=dict)  # area code → CRC practitioners
     crc_qualified: dict[str, Pool] = field(default_factory=dict)  # area code → PO and PQiP
     nps: dict[str, Pool] = field(default_factory=dict)  # division name → NPS practitioners
+    # POs only: the cases a PSO or PQiP may not hold (domain/allocation.md, role boundaries).
+    crc_po: dict[str, Pool] = field(default_factory=dict)  # area code → CRC POs
+    nps_po: dict[str, Pool] = field(default_factory=dict)  # division name → NPS POs
+    court: dict[str, Pool] = field(default_factory=dict)  # area code → NPS court officers
     manager_of: dict[int, int] = field(default_factory=dict)  # practitioner id → team's SPO id
     demo: dict[str, User] = field(default_factory=dict)
     count: int = 0
@@ -175,6 +182,9 @@ class BuildContext:
     counts: Counter[str] = field(default_factory=Counter)
     names: set[str] = field(default_factory=set)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Told what is happening: ``phase`` before each slow part, ``progress(done, total)`` within it.
+    phase: Callable[[str], None] | None = None
+    progress: Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -234,6 +244,9 @@ class Profile:
     release_date: dt.date | None
     sentence_expiry_date: dt.date | None
     licence_end: dt.date | None
+    supervision_end: dt.date | None
+    remand_days: int
+    date_reasons: list[str]
     sentence_status: str
     requirements: list[RequirementDraft]
     organisation: str
@@ -241,6 +254,7 @@ class Profile:
     status: str
     closed_on: dt.date | None
     access: list[tuple[int, str, str]] = field(default_factory=list)  # user id, kind, reason
+    risk: Any = None  # a probation.demo.risk.RiskDraft
 
     @property
     def restricted(self) -> bool:
