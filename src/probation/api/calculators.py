@@ -139,17 +139,28 @@ class CustodyOutputSerializer(serializers.Serializer[Any]):
 
 
 class CalculatorView(APIView):
+    """Validate the facts, run the rule, answer with its result; a refused fact is a 400."""
+
     input_serializer: type[serializers.Serializer[Any]]
 
-    def facts(self, request: Request) -> dict[str, Any]:
+    def compute(self, facts: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def calculate(self, request: Request) -> Response:
         serializer = self.input_serializer(data=request.data)
         _check_keys(request.data, serializer)
         serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        try:
+            return Response(self.compute(dict(serializer.validated_data)))
+        except ValueError as error:
+            raise _rule_error(error) from error
 
 
 class Ogrs3CalculatorView(CalculatorView):
     input_serializer = Ogrs3InputSerializer
+
+    def compute(self, facts: dict[str, Any]) -> Any:
+        return to_jsonable(ogrs3.calculate(ogrs3.Ogrs3Facts(**facts)))
 
     @extend_schema(
         summary="OGRS3 one- and two-year proven reoffending probabilities",
@@ -158,15 +169,24 @@ class Ogrs3CalculatorView(CalculatorView):
         tags=["calculators"],
     )
     def post(self, request: Request) -> Response:
-        try:
-            result = ogrs3.calculate(ogrs3.Ogrs3Facts(**self.facts(request)))
-        except ValueError as error:
-            raise _rule_error(error) from error
-        return Response(to_jsonable(result))
+        return self.calculate(request)
 
 
 class TierCalculatorView(CalculatorView):
     input_serializer = TierInputSerializer
+
+    def compute(self, facts: dict[str, Any]) -> Any:
+        facts["complexity_factors"] = frozenset(facts["complexity_factors"])
+        try:
+            facts["sentences"] = tuple(tiering.TierSentence(**s) for s in facts["sentences"])
+        except ValueError as error:
+            raise ValidationError({"sentences": [str(error)]}) from error
+        result = tiering.calculate(tiering.TierFacts(**facts))
+        body = {f.name: to_jsonable(getattr(result, f.name)) for f in dataclasses.fields(result)}
+        del body["protect_reasons"], body["change_reasons"]
+        body["reasons"] = [list(r) for r in result.reasons]
+        body["explanation"] = result.explanation
+        return body
 
     @extend_schema(
         summary="Tier (A3–D0, S when unsupervised) with its points and explanation",
@@ -175,26 +195,14 @@ class TierCalculatorView(CalculatorView):
         tags=["calculators"],
     )
     def post(self, request: Request) -> Response:
-        data = self.facts(request)
-        data["complexity_factors"] = frozenset(data["complexity_factors"])
-        try:
-            data["sentences"] = tuple(tiering.TierSentence(**s) for s in data["sentences"])
-        except ValueError as error:
-            raise ValidationError({"sentences": [str(error)]}) from error
-        try:
-            result = tiering.calculate(tiering.TierFacts(**data))
-        except ValueError as error:
-            raise _rule_error(error) from error
-        body = {f.name: to_jsonable(getattr(result, f.name)) for f in dataclasses.fields(result)}
-        body.pop("protect_reasons")
-        body.pop("change_reasons")
-        body["reasons"] = [list(r) for r in result.reasons]
-        body["explanation"] = result.explanation
-        return Response(body)
+        return self.calculate(request)
 
 
 class CustodyDatesCalculatorView(CalculatorView):
     input_serializer = CustodyInputSerializer
+
+    def compute(self, facts: dict[str, Any]) -> Any:
+        return to_jsonable(custody.custody_dates(custody.CustodyFacts(**facts)))
 
     @extend_schema(
         summary="Release, licence and post-sentence supervision dates of a determinate sentence",
@@ -203,8 +211,4 @@ class CustodyDatesCalculatorView(CalculatorView):
         tags=["calculators"],
     )
     def post(self, request: Request) -> Response:
-        try:
-            result = custody.custody_dates(custody.CustodyFacts(**self.facts(request)))
-        except ValueError as error:
-            raise _rule_error(error) from error
-        return Response(to_jsonable(result))
+        return self.calculate(request)
