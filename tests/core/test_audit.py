@@ -177,3 +177,13 @@ class TestAuditSearchPage:
         assert response.status_code == 200
         assert "There is a problem" in body
         assert message in body
+
+
+def test_sets_serialise_in_a_stable_order():
+    from probation.core.audit import to_jsonable
+
+    assert to_jsonable(frozenset({"self_harm", "mental_health", "terrorism"})) == [
+        "mental_health",
+        "self_harm",
+        "terrorism",
+    ]

@@ -39,7 +39,11 @@ def to_jsonable(value: Any) -> Any:
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):
+        # Sorted: a set's iteration order changes between Python processes, and stored facts
+        # are compared with freshly computed ones.
+        return sorted((to_jsonable(v) for v in value), key=lambda v: (str(type(v)), str(v)))
+    if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     if isinstance(value, models.Model):
         return {"type": value._meta.label, "id": value.pk, "label": str(value)}
