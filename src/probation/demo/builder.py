@@ -362,8 +362,16 @@ CHUNK_STEPS: list[ChunkStep] = [
     step_risk,
     step_case_access,
 ]
+def step_analyze(ctx: BuildContext) -> None:
+    """Fresh planner statistics: after a bulk load PostgreSQL's estimates are off until
+    autovacuum gets round to it, and searches pick sequential scans meanwhile."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 # Tiers last but the audit event: they depend on every fact the steps before wrote.
-FINISH_STEPS: list[WorldStep] = [step_name_keys, step_tiers, step_audit]
+FINISH_STEPS: list[WorldStep] = [step_name_keys, step_tiers, step_audit, step_analyze]
 
 
 def reset_risk() -> None:
