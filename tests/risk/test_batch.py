@@ -94,3 +94,25 @@ def test_single_case_recompute_after_bulk_adds_no_row(nps_practitioner):
     for case in cases:
         tier_recompute(case=case, by_user=nps_practitioner, trigger="manual")
     assert TierCalculation.objects.count() == len(cases)
+
+
+def test_facts_to_json_matches_the_generic_serialiser():
+    from probation.core.audit import to_jsonable
+    from probation.risk.facts import facts_to_json
+
+    facts = tiering.TierFacts(
+        sex="female",
+        rsr=4.2,
+        ogrs=61,
+        rosh="high",
+        mappa_level=1,
+        complexity_factors=frozenset({"terrorism", "self_harm", "mental_health"}),
+        parenting_responsibilities=True,
+        sentences=(
+            tiering.TierSentence(
+                kind="community", active=True, requirements=("programme", "curfew")
+            ),
+        ),
+        needs={"drugs": "severe", "alcohol": None},
+    )
+    assert facts_to_json(facts) == to_jsonable(facts)

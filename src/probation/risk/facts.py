@@ -107,3 +107,27 @@ def tier_facts(
         sentences=tuple(active_sentences),
         needs=dict(assessment.need_severities) if assessment is not None else None,
     )
+
+
+def facts_to_json(facts: TierFacts) -> dict[str, Any]:
+    """Tier facts as stored in the history: what ``core.audit.to_jsonable`` gives for them (sets
+    sorted, tuples as lists), written out so that a national recompute does not walk every
+    value generically."""
+    return {
+        "sex": facts.sex,
+        "rsr": facts.rsr,
+        "ogrs": facts.ogrs,
+        "rosh": facts.rosh,
+        "mappa_level": facts.mappa_level,
+        "complexity_factors": sorted(facts.complexity_factors),
+        "parenting_responsibilities": facts.parenting_responsibilities,
+        "impulsivity_or_temper": facts.impulsivity_or_temper,
+        "previous_enforcement": facts.previous_enforcement,
+        "integrated_offender_management": facts.integrated_offender_management,
+        "unsupervised": facts.unsupervised,
+        "sentences": [
+            {"kind": s.kind, "active": s.active, "requirements": list(s.requirements)}
+            for s in facts.sentences
+        ],
+        "needs": dict(facts.needs) if facts.needs is not None else None,
+    }

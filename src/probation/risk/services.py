@@ -19,7 +19,7 @@ from probation.core.errors import DomainError, InvalidInput
 from probation.courts.models import CourtEvent, PreviousSanction, Sentence, SentenceStatus
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import ensure_case_visible
-from probation.risk.facts import HistoryFacts, ogrs3_facts, tier_facts
+from probation.risk.facts import HistoryFacts, facts_to_json, ogrs3_facts, tier_facts
 from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.risk.questionnaire import SECTIONS
 from probation.rules import ogrs3, tiering
@@ -108,7 +108,7 @@ def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation
     locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
     facts = current_tier_facts(locked)
     result = tiering.calculate(facts)
-    facts_json = to_jsonable(facts)
+    facts_json = facts_to_json(facts)
     previous = TierCalculation.objects.filter(case=locked).order_by("-id").first()
     if previous is not None and previous.tier == result.tier and previous.facts == facts_json:
         return previous
