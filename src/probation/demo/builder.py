@@ -362,6 +362,8 @@ CHUNK_STEPS: list[ChunkStep] = [
     step_risk,
     step_case_access,
 ]
+
+
 def step_analyze(ctx: BuildContext) -> None:
     """Fresh planner statistics: after a bulk load PostgreSQL's estimates are off until
     autovacuum gets round to it, and searches pick sequential scans meanwhile."""
