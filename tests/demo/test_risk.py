@@ -7,19 +7,16 @@ seed, so the tolerances cannot be flaky.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.test import override_settings
 
 from probation.courts.models import Sentence
 from probation.demo import data
-from probation.demo.builder import BuildResult, build_world
+from probation.demo.builder import BuildResult
 from probation.people.models import Case
 from probation.risk.batch import recompute_all_tiers
 from probation.risk.models import Assessment, Registration, TierCalculation
@@ -28,23 +25,16 @@ from probation.risk.services import current_tier_facts, need_severities, ogrs3_f
 from probation.rules import tiering
 from probation.rules.allocation import AllocationFacts, decide
 from probation.rules.custody import CustodyFacts, custody_dates
+from tests.demo.worlds import AS_OF, rolled_back_world
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = dt.date(2025, 6, 2)
 PEOPLE = 400
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[BuildResult]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        transaction.atomic(),
-    ):
-        yield build_world(people=PEOPLE, seed=2014, as_of=AS_OF)
-        transaction.set_rollback(True)
+    yield from rolled_back_world(django_db_blocker, people=PEOPLE)
 
 
 def latest_assessments() -> dict[int, Assessment]:

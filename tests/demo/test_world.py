@@ -14,38 +14,29 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import Count, F, Min
-from django.test import override_settings
 
 from probation.contracts.models import ContractArea
 from probation.core.identifiers import normalise_crn, normalise_pnc
 from probation.core.models import AuditEvent
 from probation.courts.models import ChargedOffence, PreviousSanction, Requirement, Sentence
 from probation.demo import data
-from probation.demo.builder import DEMO_ACTION, BuildResult, build_world
+from probation.demo.builder import DEMO_ACTION, BuildResult
 from probation.demo.world import DEMO_SIGNINS, DEMO_USERNAMES
 from probation.people.models import AccessKind, Alias, Case, CaseAccess, NameKey, Person
 from probation.people.names import name_key
 from probation.people.selectors import cases_visible_to
 from probation.workforce.models import Division, Organisation, RoleCode, User
+from tests.demo.worlds import AS_OF, rolled_back_world
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = dt.date(2025, 6, 2)
 PEOPLE = 300
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[BuildResult]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        transaction.atomic(),
-    ):
-        yield build_world(people=PEOPLE, seed=2014, as_of=AS_OF)
-        transaction.set_rollback(True)
+    yield from rolled_back_world(django_db_blocker, people=PEOPLE)
 
 
 def test_every_contract_area_and_organisation_kind_has_staff(world: Any) -> None:
