@@ -12,45 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from probation.courts.models import ChargedOffence
-from tests.factories import (
-    CaseFactory,
-    CourtEventFactory,
-    PersonFactory,
-    PreviousSanctionFactory,
-    RequirementFactory,
-    SentenceFactory,
-    UserFactory,
-    offence,
-    organisation,
-)
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def court_officer(transactional_db: Any) -> Any:
-    return UserFactory(
-        username="court.browser", organisation=organisation("NPS"), roles=["court_officer"]
-    )
-
-
-@pytest.fixture
-def convicted_case(transactional_db: Any) -> Any:
-    """Convicted of shop theft with a history, on a community order with a programme."""
-    case = CaseFactory(person=PersonFactory(crn="C200001", forename="Jordan", surname="Baxter"))
-    for year in (2012, 2016, 2021):
-        PreviousSanctionFactory(case=case, sanction_date=dt.date(year, 3, 1))
-    event = CourtEventFactory(case=case)
-    ChargedOffence.objects.create(
-        court_event=event, offence=offence("T001"), offence_date=dt.date(2024, 11, 2), is_main=True
-    )
-    sentence = SentenceFactory(case=case, court_event=event)
-    RequirementFactory(sentence=sentence, kind="programme", amount=20)
-    return case
 
 
 def choose(page: Page, group: str, option: str) -> None:
@@ -58,9 +23,9 @@ def choose(page: Page, group: str, option: str) -> None:
 
 
 def test_court_officer_records_assessment_and_registration_changes_tier(
-    page: Page, court_officer: Any, convicted_case: Any, sign_in: Callable[..., None]
+    page: Page, court_officer: Any, sentenced_case: Any, sign_in: Callable[..., None]
 ) -> None:
-    crn = convicted_case.person.crn
+    crn = sentenced_case.person.crn
     sign_in(page, court_officer.username)
     page.goto(f"/cases/{crn}/")
     expect(page.get_by_test_id("risk-panel")).to_contain_text("No risk assessment recorded yet")
@@ -111,12 +76,12 @@ def test_court_officer_records_assessment_and_registration_changes_tier(
 def test_assessment_errors_show_the_error_summary_without_javascript(
     new_context: Callable[..., Any],
     court_officer: Any,
-    convicted_case: Any,
+    sentenced_case: Any,
     sign_in: Callable[..., None],
 ) -> None:
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, court_officer.username)
-    page.goto(f"/cases/{convicted_case.person.crn}/assessment/new/")
+    page.goto(f"/cases/{sentenced_case.person.crn}/assessment/new/")
     page.get_by_label("RSR score (%)").fill("lots")
     page.get_by_role("button", name="Save assessment").click()
     summary = page.locator(".govuk-error-summary")
