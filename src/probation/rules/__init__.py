@@ -6,14 +6,15 @@ comparison all get the same answer, with the reasons for it:
 
 - :mod:`probation.rules.ogrs3` -- OGRS3 reoffending scores (``ogrs3.md``)
 - :mod:`probation.rules.tiering` -- tiers A3..D0 and need severity (``tiering.md``)
-- :mod:`probation.rules.custody` -- release, licence and supervision dates (``sentences.md``)
+- :mod:`probation.rules.custody` -- disposals; release, licence and supervision dates
+  (``sentences.md``)
 - :mod:`probation.rules.enforcement` -- the warning rule (``enforcement.md``)
 - :mod:`probation.rules.workload` -- case points and capacity (``workload.md``)
 - :mod:`probation.rules.allocation` -- the NPS/CRC sift as a versioned policy (``allocation.md``)
 - :mod:`probation.rules.dates` -- calendar months and whole-year ages shared by the above
 - :mod:`probation.rules.reference` -- contract area codes and requirement keys
 
-The specs live in ``shared/domain/``. Every input dataclass validates itself and raises
+The specs live in ``docs/domain/``. Every input dataclass validates itself and raises
 ``ValueError`` naming the field; results are frozen and deterministic. Nothing here imports
 Django, touches a database or reads a file, so the rules can be tested, benchmarked and reused
 on their own. Decisions recorded in ``docs/adr/0002-rules-ambiguities.md``.

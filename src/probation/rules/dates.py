@@ -1,8 +1,8 @@
 """Calendar arithmetic shared by the rules.
 
-Specs: ``sentences.md`` (post-sentence supervision ends "release date + 12 calendar months"),
-``enforcement.md`` (a warning counts for "12 calendar months"), ``ogrs3.md`` (ages "in whole
-years").
+Specs (under ``docs/domain/``): ``sentences.md`` (post-sentence supervision ends
+"release date + 12 calendar months"), ``enforcement.md`` (a warning counts for "12 calendar
+months"), ``ogrs3.md`` (ages "in whole years").
 
 The standard library has no calendar-month addition, and adding 365 days is wrong across leap
 years, so this module defines the one rule the platform uses everywhere: add months to the

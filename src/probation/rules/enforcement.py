@@ -1,6 +1,6 @@
 """The warning rule for community orders and suspended sentence orders.
 
-Spec: ``/work/shared/domain/enforcement.md``, section "The warning rule" (Criminal Justice Act
+Spec: ``docs/domain/enforcement.md``, section "The warning rule" (Criminal Justice Act
 2003, Schedule 8, as amended in 2014).
 
 A failure within 12 calendar months of a warning on the same order makes a breach referral

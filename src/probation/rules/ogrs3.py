@@ -1,6 +1,6 @@
 """OGRS3: the Offender Group Reconviction Scale, version 3.
 
-Spec: ``/work/shared/domain/ogrs3.md`` (the formula, the AGE_SEX and OFFENCE tables, the band
+Spec: ``docs/domain/ogrs3.md`` (the formula, the AGE_SEX and OFFENCE tables, the band
 cut-offs and the validation rules are taken from it verbatim).
 
 OGRS3 is a static actuarial predictor: from age, sex, the current offence and the criminal

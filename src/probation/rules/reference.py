@@ -1,7 +1,7 @@
 """Reference codes the rules validate against.
 
-Specs: ``/work/shared/domain/reference-data.md`` (the 21 contract package areas) and
-``/work/shared/domain/sentences.md`` (requirement keys and which are restrictive).
+Specs: ``docs/domain/reference-data.md`` (the 21 contract package areas) and
+``docs/domain/sentences.md`` (requirement keys and which are restrictive).
 
 Only the stable parts live here. CRC *ownership* of an area changed over time (dated reference
 data in the database), so it is deliberately absent: the rules only need to know a code is real.

@@ -1,6 +1,6 @@
 """Workload points and practitioner capacity.
 
-Spec: ``/work/shared/domain/workload.md`` (case points by case type and tier, report points,
+Spec: ``docs/domain/workload.md`` (case points by case type and tier, report points,
 grade targets, the capacity formula and its worked examples).
 
 Managers assign cases by capacity ("from 84% to 91%"), so the arithmetic must be exact and the
