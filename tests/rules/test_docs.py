@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import doctest
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from probation.rules import dates
+from probation.rules import custody, dates, tiering
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -21,7 +22,8 @@ def test_docs_examples() -> None:
     assert result.failed == 0
 
 
-def test_docstring_examples() -> None:
-    result = doctest.testmod(dates, verbose=False)
+@pytest.mark.parametrize("module", [dates, tiering, custody], ids=lambda m: m.__name__)
+def test_docstring_examples(module: ModuleType) -> None:
+    result = doctest.testmod(module, verbose=False)
     assert result.attempted > 0
     assert result.failed == 0

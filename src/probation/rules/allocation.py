@@ -1,7 +1,7 @@
 """The sift: does the NPS or a CRC supervise a case, and in which contract area.
 
-Spec: ``/work/shared/domain/allocation.md``, section 1 "The sift"; contract area codes from
-``reference-data.md``.
+Spec: ``docs/domain/allocation.md``, section 1 "The sift"; contract area codes from
+``docs/domain/reference-data.md``.
 
 The sift is a *policy*, not a constant: a commissioner compares a proposed policy with the
 current one on the whole caseload before adopting it, and every decision records the policy id
@@ -19,10 +19,12 @@ from typing import Any, Final
 
 from probation.rules import _validate
 from probation.rules.reference import CONTRACT_AREA_CODES, CONTRACT_AREAS
+from probation.rules.tiering import ROSH_LEVELS
 
 __all__ = [
     "CONTRACT_AREA_CODES",
     "DEFAULT_POLICY",
+    "HIGH_ROSH_LEVELS",
     "ORGANISATIONS",
     "PARAMETERS",
     "RULE_IDS",
@@ -33,8 +35,10 @@ __all__ = [
 ]
 
 ORGANISATIONS: Final = ("NPS", "CRC")
-ROSH_LEVELS: Final = ("low", "medium", "high", "very_high")
 MAPPA_CATEGORIES: Final = (1, 2, 3)
+#: The RoSH levels the NPS keeps (rule ``rosh-high``) and a PSO or PQiP may not hold (the role
+#: boundaries of ``docs/domain/allocation.md``).
+HIGH_ROSH_LEVELS: Final[frozenset[str]] = frozenset({"high", "very_high"})
 
 #: Rule ids a policy may use, in the order of the default policy (``allocation.md``).
 RULE_IDS: Final[tuple[str, ...]] = (
@@ -102,33 +106,8 @@ class AllocationPolicy:
         if not isinstance(self.id, str) or not self.id.strip():
             raise ValueError(f"id: must be a non-empty string, got {self.id!r}")
         _validate.integer("version", self.version, minimum=1)
-        rules = self.rules
-        if isinstance(rules, str) or not isinstance(rules, Sequence):
-            raise ValueError(f"rules: must be a list of rule ids, got {rules!r}")
-        seen: set[str] = set()
-        for i, rule in enumerate(rules):
-            _validate.choice(f"rules[{i}]", rule, RULE_IDS)
-            if rule in seen:
-                raise ValueError(f"rules[{i}]: rule {rule!r} is listed twice")
-            seen.add(rule)
-        object.__setattr__(self, "rules", tuple(rules))
-
-        params = self.parameters
-        if not isinstance(params, Mapping):
-            raise ValueError(f"parameters: must be a mapping, got {params!r}")
-        for name in params:
-            if name not in PARAMETERS:
-                raise ValueError(
-                    f"parameters.{name}: unknown parameter; known: {', '.join(PARAMETERS)}"
-                )
-        if "rsr_threshold" in params:
-            _validate.number(
-                "parameters.rsr_threshold", params["rsr_threshold"], minimum=0, maximum=100
-            )
-        for name, rule in PARAMETERS.items():
-            if rule in seen and name not in params:
-                raise ValueError(f"parameters.{name}: required by rule {rule!r}")
-        object.__setattr__(self, "parameters", types.MappingProxyType(dict(params)))
+        object.__setattr__(self, "rules", _checked_rules(self.rules))
+        object.__setattr__(self, "parameters", _checked_parameters(self.parameters, self.rules))
 
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, Any]) -> AllocationPolicy:
@@ -174,6 +153,36 @@ class AllocationPolicy:
         return json.dumps(self.to_dict())
 
 
+def _checked_rules(rules: Any) -> tuple[str, ...]:
+    if isinstance(rules, str) or not isinstance(rules, Sequence):
+        raise ValueError(f"rules: must be a list of rule ids, got {rules!r}")
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        _validate.choice(f"rules[{i}]", rule, RULE_IDS)
+        if rule in seen:
+            raise ValueError(f"rules[{i}]: rule {rule!r} is listed twice")
+        seen.add(rule)
+    return tuple(rules)
+
+
+def _checked_parameters(params: Any, rules: tuple[str, ...]) -> Mapping[str, Any]:
+    if not isinstance(params, Mapping):
+        raise ValueError(f"parameters: must be a mapping, got {params!r}")
+    for name in params:
+        if name not in PARAMETERS:
+            raise ValueError(
+                f"parameters.{name}: unknown parameter; known: {', '.join(PARAMETERS)}"
+            )
+    if "rsr_threshold" in params:
+        _validate.number(
+            "parameters.rsr_threshold", params["rsr_threshold"], minimum=0, maximum=100
+        )
+    for name, rule in PARAMETERS.items():
+        if rule in rules and name not in params:
+            raise ValueError(f"parameters.{name}: required by rule {rule!r}")
+    return types.MappingProxyType(dict(params))
+
+
 #: The default policy ``tr-2014`` version 1 (``allocation.md``).
 DEFAULT_POLICY: Final = AllocationPolicy.from_json(
     {
@@ -199,7 +208,7 @@ _Rule = Callable[[AllocationFacts, Mapping[str, Any]], "str | None"]
 
 
 def _rosh_high(f: AllocationFacts, _p: Mapping[str, Any]) -> str | None:
-    if f.rosh in ("high", "very_high"):
+    if f.rosh in HIGH_ROSH_LEVELS:
         level = "very high" if f.rosh == "very_high" else "high"
         return f"RoSH is {level}: the NPS supervises high and very high risk of serious harm."
     return None

@@ -1,6 +1,8 @@
-"""Custody dates of a determinate sentence: release, licence, post-sentence supervision.
+"""Disposals, and the custody dates of a determinate sentence: release, licence, post-sentence
+supervision.
 
-Spec: ``/work/shared/domain/sentences.md``, section "Custody dates".
+Spec: ``docs/domain/sentences.md``, sections "Disposals the platform records" and "Custody
+dates".
 
 These dates decide when a case moves from the custody workload to the licence workload and when
 post-sentence supervision (Offender Rehabilitation Act 2014) starts and ends, so every date comes
@@ -10,11 +12,50 @@ with the rule that produced it in ``reasons``.
 from __future__ import annotations
 
 import datetime as _dt
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from probation.rules import _validate
 from probation.rules.dates import add_months, whole_years
+
+# --- Disposals (docs/domain/sentences.md, "Disposals the platform records") ---------------------
+
+#: The disposals the platform records, in the order of the spec's table.
+DISPOSALS: Final[tuple[str, ...]] = (
+    "community_order",
+    "suspended_sentence_order",
+    "custody",
+    "custody_extended",
+    "custody_indeterminate",
+)
+#: Custodial disposals: release, licence and supervision dates apply; no community requirements.
+CUSTODIAL_DISPOSALS: Final[frozenset[str]] = frozenset(
+    {"custody", "custody_extended", "custody_indeterminate"}
+)
+#: Extended and indeterminate (life or IPP) sentences: no post-sentence supervision, and an
+#: indeterminate sentence has no computed release date (the Parole Board decides).
+EXTENDED_OR_INDETERMINATE: Final[frozenset[str]] = frozenset(
+    {"custody_extended", "custody_indeterminate"}
+)
+#: Disposals that carry requirements (community orders and suspended sentence orders).
+DISPOSALS_WITH_REQUIREMENTS: Final[frozenset[str]] = frozenset(
+    {"community_order", "suspended_sentence_order"}
+)
+#: Disposal -> the sentence ``kind`` of a :class:`probation.rules.tiering.TierSentence`
+#: (``docs/domain/tiering.md``: custodial, community or suspended).
+TIER_SENTENCE_KIND: Final[Mapping[str, str]] = types.MappingProxyType(
+    {
+        "community_order": "community",
+        "suspended_sentence_order": "suspended",
+        "custody": "custodial",
+        "custody_extended": "custodial",
+        "custody_indeterminate": "custodial",
+    }
+)
+
+# --- Custody dates (docs/domain/sentences.md, "Custody dates") ----------------------------------
 
 #: Offences committed on or after this date fall under the Offender Rehabilitation Act 2014.
 ORA_COMMENCEMENT: Final = _dt.date(2015, 2, 1)
@@ -31,7 +72,7 @@ _ONE_DAY: Final = _dt.timedelta(days=1)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CustodyFacts:
-    """Facts of one determinate custodial sentence (names as ``sentences.md``).
+    """Facts of one determinate custodial sentence (names as ``docs/domain/sentences.md``).
 
     Keyword-only, because the spec lists a defaulted field (``remand_days``) before required ones.
     """
@@ -80,6 +121,16 @@ class CustodyDates:
     reasons: tuple[str, ...]
 
 
+def halfway_days(length_days: int) -> int:
+    """Days to the halfway point of a sentence, ``ceil(length_days / 2)``: release is on the last
+    of them, ``sentence_date + halfway_days(length_days) - 1 day - remand_days``.
+
+    >>> halfway_days(184), halfway_days(185)
+    (92, 93)
+    """
+    return (length_days + 1) // 2
+
+
 def custody_dates(facts: CustodyFacts) -> CustodyDates:
     """Release, sentence expiry, licence end and supervision end for a determinate sentence."""
     sd = facts.sentence_date
@@ -89,7 +140,7 @@ def custody_dates(facts: CustodyFacts) -> CustodyDates:
     sed = sd + _dt.timedelta(days=length - 1)
     reasons.append(f"Sentence expiry {sed.isoformat()}: sentence date + {length} days − 1 day.")
 
-    halfway = (length + 1) // 2  # ceil(length / 2)
+    halfway = halfway_days(length)
     release = sd + _dt.timedelta(days=halfway - 1 - facts.remand_days)
     text = (
         f"Automatic conditional release at the halfway point: sentence date + {halfway} days "

@@ -1,7 +1,12 @@
 """Tiering: the protect level (A-D) and change level (0-3) of a case.
 
-Spec: ``/work/shared/domain/tiering.md`` (points, cut-offs, the mandate-for-change rule, need
-weights and the need-severity thresholds); requirement keys from ``sentences.md``.
+Spec: ``docs/domain/tiering.md`` (points, cut-offs, the mandate-for-change rule, need weights
+and the need-severity thresholds); requirement keys from ``docs/domain/sentences.md``.
+
+Every number of the spec is a named table at the top of this module (``ROSH_POINTS``,
+``PROTECT_LEVELS``, ``CHANGE_LEVELS``...), and the functions only read them. The RoSH
+vocabulary (``ROSH_LEVELS``, lowest first, and :func:`highest_rosh`) is the platform's one
+definition of the levels and their order.
 
 A tier decides allocation timing, contact levels and workload points, and every change of tier
 is kept with the facts that produced it, so the result carries its reasons: the factors that
@@ -18,31 +23,49 @@ import types
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from probation.rules import _validate
 from probation.rules.reference import REQUIREMENT_KEYS, RESTRICTIVE_REQUIREMENTS
 
 __all__ = [
     "ANSWER_SCORES",
+    "CHANGE_LEVELS",
     "COMPLEXITY_FACTORS",
+    "COMPLEXITY_FACTOR_POINTS",
+    "IOM_POINTS",
+    "MAPPA_LEVELS",
+    "MAPPA_POINTS",
     "MISSING_ANSWERS",
     "NEED_THRESHOLDS",
     "NEED_WEIGHTS",
+    "NO_ASSESSMENT_CHANGE_LEVEL",
+    "NO_MANDATE_CHANGE_LEVEL",
+    "OGRS_POINTS_PER",
+    "PROTECT_LEVELS",
     "RESTRICTIVE_REQUIREMENTS",
     "ROSH_LEVELS",
+    "ROSH_POINTS",
+    "RSR_MAXIMUM",
+    "RSR_POINTS",
     "SENTENCE_KINDS",
     "SEVERITIES",
+    "SEVERITY_VALUES",
     "TIERS",
+    "WOMEN_FACTOR_POINTS",
     "TierFacts",
     "TierResult",
     "TierSentence",
     "calculate",
+    "highest_rosh",
     "need_severity",
 ]
 
 SEXES: Final = ("male", "female")
-ROSH_LEVELS: Final = ("low", "medium", "high", "very_high")
+#: RoSH (risk of serious harm) levels, lowest first: the platform's one definition of the levels
+#: and their order (an assessment's overall RoSH is the highest across audiences,
+#: :func:`highest_rosh`).
+ROSH_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high", "very_high")
 MAPPA_LEVELS: Final = (1, 2, 3)
 SENTENCE_KINDS: Final = ("custodial", "community", "suspended")
 SEVERITIES: Final = ("none", "standard", "severe")
@@ -114,31 +137,77 @@ MISSING_ANSWERS: Final[frozenset[str | None]] = frozenset({None, "unknown"})
 #: The 16 tiers, in the column order of the workload table (``workload.md``).
 TIERS: Final[tuple[str, ...]] = tuple(f"{p}{c}" for p in "ABCD" for c in (3, 2, 1, 0))
 
-_SEVERITY_VALUE: Final[dict[str, int]] = {"none": 0, "standard": 1, "severe": 2}
-_ROSH_POINTS: Final[dict[str | None, int]] = {
-    None: 0,
-    "low": 0,
-    "medium": 10,
-    "high": 20,
-    "very_high": 150,
-}
+# --- Points and cut-offs ------------------------------------------------------------------------
+# The numbers of docs/domain/tiering.md, "Protect level" and "Change level", as data. Cut-off
+# tables are (minimum, level) rows, highest first: the first row whose minimum is reached wins.
+
+#: RSR percentage -> protect points: (minimum RSR, points) rows, highest first. An RSR below the
+#: last row or above ``RSR_MAXIMUM`` scores 0 (docs/domain/tiering.md).
+RSR_POINTS: Final[tuple[tuple[float, int], ...]] = ((7.0, 20), (3.0, 10))
+#: The highest RSR that scores (docs/domain/tiering.md: "RSR ≥ 7.00 and ≤ 99.99").
+RSR_MAXIMUM: Final = 99.99
+#: RoSH level (None: not assessed) -> protect points (docs/domain/tiering.md).
+ROSH_POINTS: Final[Mapping[str | None, int]] = types.MappingProxyType(
+    {None: 0, "low": 0, "medium": 10, "high": 20, "very_high": 150}
+)
+#: MAPPA level (None: not managed under MAPPA) -> protect points (docs/domain/tiering.md).
+MAPPA_POINTS: Final[Mapping[int | None, int]] = types.MappingProxyType(
+    {None: 0, 1: 5, 2: 150, 3: 150}
+)
+#: Protect points of each distinct complexity factor (docs/domain/tiering.md).
+COMPLEXITY_FACTOR_POINTS: Final = 2
+#: Protect points of each women-only factor: parenting responsibilities, impulsivity or temper
+#: control problems, previous enforcement activity (docs/domain/tiering.md).
+WOMEN_FACTOR_POINTS: Final = 2
+#: Protect points -> protect level: (minimum points, level) rows, highest first
+#: (docs/domain/tiering.md: A at 150 or more, B at 20, C at 10, D below).
+PROTECT_LEVELS: Final[tuple[tuple[int, str], ...]] = ((150, "A"), (20, "B"), (10, "C"), (0, "D"))
+
+#: Change level without a mandate for change, and with a mandate but no assessment
+#: (docs/domain/tiering.md, "Change level" steps 1 and 2).
+NO_MANDATE_CHANGE_LEVEL: Final = 0
+NO_ASSESSMENT_CHANGE_LEVEL: Final = 2
+#: Need severity -> multiplier of the section's weight (docs/domain/tiering.md).
+SEVERITY_VALUES: Final[Mapping[str, int]] = types.MappingProxyType(
+    {"none": 0, "standard": 1, "severe": 2}
+)
+#: OGRS scores one change point per this many percent, rounded down (floor(ogrs / 10)).
+OGRS_POINTS_PER: Final = 10
+#: Change points for integrated offender management (docs/domain/tiering.md).
+IOM_POINTS: Final = 2
+#: Change points -> change level: (minimum points, level) rows, highest first
+#: (docs/domain/tiering.md: 3 at 20 or more, 2 at 10, 1 below).
+CHANGE_LEVELS: Final[tuple[tuple[int, int], ...]] = ((20, 3), (10, 2), (0, 1))
+
+# Hot-path copies (plain dicts look up faster than mapping proxies) and reason texts.
+_SEVERITY_VALUE: Final[dict[str, int]] = dict(SEVERITY_VALUES)
+_ROSH_POINTS: Final[dict[str | None, int]] = dict(ROSH_POINTS)
+_ROSH_RANK: Final[dict[str, int]] = {level: rank for rank, level in enumerate(ROSH_LEVELS)}
 _ROSH_TEXT: Final[dict[str | None, str]] = {
     "medium": "RoSH medium",
     "high": "RoSH high",
     "very_high": "RoSH very high",
 }
-_MAPPA_POINTS: Final[dict[int | None, int]] = {None: 0, 1: 5, 2: 150, 3: 150}
+_MAPPA_POINTS: Final[dict[int | None, int]] = dict(MAPPA_POINTS)
 _MAPPA_TEXT: Final[dict[int | None, str]] = {
     1: "MAPPA level 1",
     2: "MAPPA level 2",
     3: "MAPPA level 3",
 }
+_WOMEN_FACTORS: Final = (
+    ("parenting_responsibilities", "parenting responsibilities"),
+    ("impulsivity_or_temper", "impulsivity or temper control problems"),
+    ("previous_enforcement", "previous enforcement activity"),
+)
 _NOT_MANDATE: Final[frozenset[str]] = RESTRICTIVE_REQUIREMENTS | {"unpaid_work"}
 _CHANGE_TEXT: Final[dict[tuple[str, str], str]] = {
     (section, severity): f"{section} {severity}"
     for section in NEED_WEIGHTS
     for severity in ("standard", "severe")
 }
+
+
+_Level = TypeVar("_Level", int, str)
 
 
 def _choices_text(values: Iterable[Any]) -> str:
@@ -200,21 +269,7 @@ class TierFacts:
             _validate.integer("ogrs", self.ogrs, minimum=0, maximum=100)
         _validate.choice("rosh", self.rosh, ROSH_LEVELS, allow_none=True)
         _validate.choice("mappa_level", self.mappa_level, MAPPA_LEVELS, allow_none=True)
-
-        factors = self.complexity_factors
-        if isinstance(factors, str) or not isinstance(factors, Iterable):
-            raise ValueError(
-                f"complexity_factors: must be a set of keys ({_choices_text(COMPLEXITY_FACTORS)})"
-                f", got {factors!r}"
-            )
-        for f in factors:
-            if not isinstance(f, str) or f not in COMPLEXITY_FACTORS:
-                raise ValueError(
-                    f"complexity_factors: unknown factor {f!r}; "
-                    f"must be among {_choices_text(COMPLEXITY_FACTORS)}"
-                )
-        object.__setattr__(self, "complexity_factors", frozenset(factors))
-
+        object.__setattr__(self, "complexity_factors", _checked_factors(self.complexity_factors))
         for name in (
             "parenting_responsibilities",
             "impulsivity_or_temper",
@@ -223,30 +278,46 @@ class TierFacts:
             "unsupervised",
         ):
             _validate.boolean(name, getattr(self, name))
+        object.__setattr__(self, "sentences", _checked_sentences(self.sentences))
+        if self.needs is not None:
+            object.__setattr__(self, "needs", _checked_needs(self.needs))
 
-        sentences = self.sentences
-        if isinstance(sentences, str) or not isinstance(sentences, Iterable):
-            raise ValueError(f"sentences: must be a list of TierSentence, got {sentences!r}")
-        sentences = tuple(sentences)
-        for i, s in enumerate(sentences):
-            if not isinstance(s, TierSentence):
-                raise ValueError(f"sentences[{i}]: must be a TierSentence, got {s!r}")
-        object.__setattr__(self, "sentences", sentences)
 
-        needs = self.needs
-        if needs is not None:
-            if not isinstance(needs, Mapping):
-                raise ValueError(
-                    f"needs: must be None or a mapping of section to severity, got {needs!r}"
-                )
-            for section, severity in needs.items():
-                if section not in NEED_WEIGHTS:
-                    raise ValueError(
-                        f"needs: unknown section {section!r}; "
-                        f"must be among {_choices_text(NEED_WEIGHTS)}"
-                    )
-                _validate.choice(f"needs[{section!r}]", severity, SEVERITIES, allow_none=True)
-            object.__setattr__(self, "needs", types.MappingProxyType(dict(needs)))
+def _checked_factors(factors: Any) -> frozenset[str]:
+    if isinstance(factors, str) or not isinstance(factors, Iterable):
+        raise ValueError(
+            f"complexity_factors: must be a set of keys ({_choices_text(COMPLEXITY_FACTORS)})"
+            f", got {factors!r}"
+        )
+    for f in factors:
+        if not isinstance(f, str) or f not in COMPLEXITY_FACTORS:
+            raise ValueError(
+                f"complexity_factors: unknown factor {f!r}; "
+                f"must be among {_choices_text(COMPLEXITY_FACTORS)}"
+            )
+    return frozenset(factors)
+
+
+def _checked_sentences(sentences: Any) -> tuple[TierSentence, ...]:
+    if isinstance(sentences, str) or not isinstance(sentences, Iterable):
+        raise ValueError(f"sentences: must be a list of TierSentence, got {sentences!r}")
+    sentences = tuple(sentences)
+    for i, s in enumerate(sentences):
+        if not isinstance(s, TierSentence):
+            raise ValueError(f"sentences[{i}]: must be a TierSentence, got {s!r}")
+    return sentences
+
+
+def _checked_needs(needs: Any) -> Mapping[str, str | None]:
+    if not isinstance(needs, Mapping):
+        raise ValueError(f"needs: must be None or a mapping of section to severity, got {needs!r}")
+    for section, severity in needs.items():
+        if section not in NEED_WEIGHTS:
+            raise ValueError(
+                f"needs: unknown section {section!r}; must be among {_choices_text(NEED_WEIGHTS)}"
+            )
+        _validate.choice(f"needs[{section!r}]", severity, SEVERITIES, allow_none=True)
+    return types.MappingProxyType(dict(needs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,10 +361,35 @@ class TierResult:
         return f"{self.tier}: {protect}; {change}{suffix}"
 
 
+def highest_rosh(levels: Iterable[str]) -> str:
+    """The highest of RoSH ``levels`` in the order of :data:`ROSH_LEVELS`: an assessment's overall
+    RoSH from its audiences (``docs/domain/allocation.md``: "the highest across audiences").
+
+    >>> highest_rosh(["low", "high", "medium"])
+    'high'
+    """
+    try:
+        return max(levels, key=_ROSH_RANK.__getitem__)
+    except (KeyError, TypeError) as error:
+        raise ValueError(
+            f"levels: each must be one of {', '.join(ROSH_LEVELS)}, got {error.args[0]!r}"
+        ) from None
+    except ValueError:
+        raise ValueError("levels: must not be empty") from None
+
+
+def _first_reached(points: float, table: Sequence[tuple[Any, _Level]], default: _Level) -> _Level:
+    """The level of the first (minimum, level) row whose minimum ``points`` reach."""
+    for minimum, level in table:
+        if points >= minimum:
+            return level
+    return default
+
+
 def _rsr_points(rsr: float | None) -> int:
-    if rsr is None or rsr < 3.0 or rsr > 99.99:
+    if rsr is None or rsr > RSR_MAXIMUM:
         return 0
-    return 20 if rsr >= 7.0 else 10
+    return _first_reached(rsr, RSR_POINTS, 0)
 
 
 def _has_mandate(sentences: Sequence[TierSentence]) -> bool:
@@ -308,32 +404,31 @@ def _has_mandate(sentences: Sequence[TierSentence]) -> bool:
     return False
 
 
-def calculate(facts: TierFacts) -> TierResult:
-    """Calculate the tier of a case from ``facts`` (``tiering.md``)."""
-    # --- protect level ---------------------------------------------------------------
-    reasons: list[tuple[str, int]] = []
-    rsr = facts.rsr
+def _harm_points(rsr: float | None, rosh: str | None, reasons: list[tuple[str, int]]) -> int:
+    """RSR and RoSH: only the higher counts; on a tie RoSH (the assessed judgement) is the one
+    shown as counted, and the other is listed with 0 points."""
     rsr_pts = _rsr_points(rsr)
-    rosh = facts.rosh
     rosh_pts = _ROSH_POINTS[rosh]
     if rsr_pts and rosh_pts:
-        # Only the higher of RSR and RoSH counts; on a tie RoSH (the assessed judgement) is
-        # the one shown as counted.
         if rosh_pts >= rsr_pts:
             reasons.append((_ROSH_TEXT[rosh], rosh_pts))
             reasons.append((f"RSR {rsr:.2f}% (lower than RoSH, not counted)", 0))
-        else:
-            reasons.append((f"RSR {rsr:.2f}%", rsr_pts))
-            reasons.append((f"{_ROSH_TEXT[rosh]} (lower than RSR, not counted)", 0))
-        points = rsr_pts if rsr_pts > rosh_pts else rosh_pts
-    elif rsr_pts:
+            return rosh_pts
         reasons.append((f"RSR {rsr:.2f}%", rsr_pts))
-        points = rsr_pts
-    elif rosh_pts:
+        reasons.append((f"{_ROSH_TEXT[rosh]} (lower than RSR, not counted)", 0))
+        return rsr_pts
+    if rsr_pts:
+        reasons.append((f"RSR {rsr:.2f}%", rsr_pts))
+        return rsr_pts
+    if rosh_pts:
         reasons.append((_ROSH_TEXT[rosh], rosh_pts))
-        points = rosh_pts
-    else:
-        points = 0
+    return rosh_pts
+
+
+def _protect(facts: TierFacts) -> tuple[int, str, tuple[tuple[str, int], ...]]:
+    """Protect points, level and reasons."""
+    reasons: list[tuple[str, int]] = []
+    points = _harm_points(facts.rsr, facts.rosh, reasons)
     mappa = facts.mappa_level
     if mappa is not None:
         mappa_pts = _MAPPA_POINTS[mappa]
@@ -342,61 +437,55 @@ def calculate(facts: TierFacts) -> TierResult:
     n_factors = len(facts.complexity_factors)
     if n_factors:
         label = "complexity factor" if n_factors == 1 else "complexity factors"
-        reasons.append((f"{n_factors} {label}", 2 * n_factors))
-        points += 2 * n_factors
+        reasons.append((f"{n_factors} {label}", COMPLEXITY_FACTOR_POINTS * n_factors))
+        points += COMPLEXITY_FACTOR_POINTS * n_factors
     if facts.sex == "female":
-        if facts.parenting_responsibilities:
-            reasons.append(("parenting responsibilities", 2))
-            points += 2
-        if facts.impulsivity_or_temper:
-            reasons.append(("impulsivity or temper control problems", 2))
-            points += 2
-        if facts.previous_enforcement:
-            reasons.append(("previous enforcement activity", 2))
-            points += 2
-    if points >= 150:
-        protect = "A"
-    elif points >= 20:
-        protect = "B"
-    elif points >= 10:
-        protect = "C"
-    else:
-        protect = "D"
+        for name, text in _WOMEN_FACTORS:
+            if getattr(facts, name):
+                reasons.append((text, WOMEN_FACTOR_POINTS))
+                points += WOMEN_FACTOR_POINTS
+    return points, _first_reached(points, PROTECT_LEVELS, "D"), tuple(reasons)
 
-    # --- change level ----------------------------------------------------------------
-    change_reasons: list[tuple[str, int]] = []
-    needs = facts.needs
+
+def _change_points(
+    facts: TierFacts, needs: Mapping[str, str | None]
+) -> tuple[int, list[tuple[str, int]]]:
+    reasons: list[tuple[str, int]] = []
+    points = 0
+    for section, severity in needs.items():
+        if severity is None:
+            continue
+        pts = NEED_WEIGHTS[section] * _SEVERITY_VALUE[severity]
+        if pts:
+            reasons.append((_CHANGE_TEXT[section, severity], pts))
+            points += pts
+    ogrs = facts.ogrs
+    if ogrs is not None and ogrs >= OGRS_POINTS_PER:
+        ogrs_pts = ogrs // OGRS_POINTS_PER
+        reasons.append((f"OGRS {ogrs}%", ogrs_pts))
+        points += ogrs_pts
+    if facts.integrated_offender_management:
+        reasons.append(("integrated offender management", IOM_POINTS))
+        points += IOM_POINTS
+    return points, reasons
+
+
+def _change(facts: TierFacts) -> tuple[int, int, tuple[tuple[str, int], ...], str]:
+    """Change level, points, reasons and basis (``no_mandate``, ``no_assessment``, ``points``)."""
     if not _has_mandate(facts.sentences):
-        change_reasons.append(("no mandate for change", 0))
-        level, change_points, basis = 0, 0, "no_mandate"
-    elif needs is None:
-        change_reasons.append(("mandate for change but no assessment", 0))
-        level, change_points, basis = 2, 0, "no_assessment"
-    else:
-        change_points = 0
-        for section, severity in needs.items():
-            if severity is None:
-                continue
-            pts = NEED_WEIGHTS[section] * _SEVERITY_VALUE[severity]
-            if pts:
-                change_reasons.append((_CHANGE_TEXT[section, severity], pts))
-                change_points += pts
-        ogrs = facts.ogrs
-        if ogrs is not None and ogrs >= 10:
-            ogrs_pts = ogrs // 10
-            change_reasons.append((f"OGRS {ogrs}%", ogrs_pts))
-            change_points += ogrs_pts
-        if facts.integrated_offender_management:
-            change_reasons.append(("integrated offender management", 2))
-            change_points += 2
-        basis = "points"
-        if change_points >= 20:
-            level = 3
-        elif change_points >= 10:
-            level = 2
-        else:
-            level = 1
+        return NO_MANDATE_CHANGE_LEVEL, 0, (("no mandate for change", 0),), "no_mandate"
+    needs = facts.needs
+    if needs is None:
+        reason = ("mandate for change but no assessment", 0)
+        return NO_ASSESSMENT_CHANGE_LEVEL, 0, (reason,), "no_assessment"
+    points, reasons = _change_points(facts, needs)
+    return _first_reached(points, CHANGE_LEVELS, 1), points, tuple(reasons), "points"
 
+
+def calculate(facts: TierFacts) -> TierResult:
+    """Calculate the tier of a case from ``facts`` (``docs/domain/tiering.md``)."""
+    points, protect, reasons = _protect(facts)
+    level, change_points, change_reasons, basis = _change(facts)
     tier = f"{protect}{level}S" if facts.unsupervised else f"{protect}{level}"
     return TierResult(
         tier,
@@ -404,8 +493,8 @@ def calculate(facts: TierFacts) -> TierResult:
         points,
         level,
         change_points,
-        tuple(reasons),
-        tuple(change_reasons),
+        reasons,
+        change_reasons,
         basis,
     )
 
