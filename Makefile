@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PEOPLE ?= 3000
 
-.PHONY: run test setup python-deps assets browser check lint typecheck migrations-check pytest demo serve clean
+.PHONY: run test setup python-deps assets browser check lint imports typecheck migrations-check pytest demo serve clean
 
 run: setup demo serve
 
@@ -45,13 +45,17 @@ lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# The layer contract in .importlinter: imports run one way only (docs/architecture.md).
+imports:
+	$(BIN)/lint-imports --no-cache
+
 typecheck:
 	$(BIN)/mypy src
 
 migrations-check:
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-check: lint typecheck migrations-check
+check: lint imports typecheck migrations-check
 
 pytest:
 	$(BIN)/pytest -n 2 -q

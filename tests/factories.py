@@ -20,7 +20,7 @@ from probation.courts.models import (
 )
 from probation.people.models import Address, Case, Person
 from probation.people.names import name_key
-from probation.people.services import name_keys_register
+from probation.people.search_index import name_keys_register
 from probation.workforce.models import Organisation, Role, User
 
 PASSWORD = "correct-horse-battery-staple"

@@ -1,4 +1,4 @@
-"""Custody dates computed when a custodial sentence is recorded (domain/sentences.md)."""
+"""Custody dates computed when a custodial sentence is recorded (docs/domain/sentences.md)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_six_month_custody_gets_licence_then_supervision(convicted_case, court_o
     assert sentence.supervision_end == dt.date(2026, 6, 1)
     assert sentence.date_reasons
     assert sentence.release_date <= sentence.licence_end <= sentence.supervision_end
-    assert TierCalculation.objects.filter(case=convicted_case, trigger="sentence").exists()
+    assert not TierCalculation.objects.filter(case=convicted_case).exists(), (
+        "courts knows nothing of tiers: the casework workflow recomputes them"
+    )
 
 
 def test_remand_brings_release_forward(convicted_case, court_officer):

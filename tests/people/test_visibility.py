@@ -212,7 +212,7 @@ class TestSearch:
     def test_finds_by_alias(self, nps_practitioner, client_for):
         from probation.people.models import Alias
         from probation.people.names import name_key
-        from probation.people.services import name_keys_register
+        from probation.people.search_index import name_keys_register
 
         case = CaseFactory(person=PersonFactory(surname="Jones"))
         Alias.objects.create(
@@ -261,7 +261,7 @@ class TestSearch:
 def test_search_ranks_exact_surname_then_one_edit_then_alias(nps_practitioner, client_for):
     from probation.people.models import Alias
     from probation.people.names import name_key
-    from probation.people.services import name_keys_register
+    from probation.people.search_index import name_keys_register
 
     alias_only = CaseFactory(person=PersonFactory(forename="Aaron", surname="Abbott"))
     Alias.objects.create(

@@ -1,7 +1,8 @@
 """The API's reads, built only on the scoped selectors of ``probation.people.selectors``.
 
 Nothing here widens what a user may see: every queryset starts from ``cases_visible_to`` or
-``people_visible_to``, or from a case that ``case_for_user`` already released (and audited).
+``people_visible_to``, or from a case that ``people.access.case_released_to`` already released
+(and audited).
 These functions only add the filters, ordering and prefetching the API's representations need,
 so that a page costs the same number of queries however many rows it has.
 """
@@ -20,6 +21,8 @@ from probation.people.selectors import (
     people_visible_to,
     search_cases,
 )
+
+SEARCH_LIMIT = 50
 
 
 def api_cases(
@@ -49,12 +52,13 @@ def api_people(*, for_user: Any, search: str = "") -> QuerySet[Person] | list[Pe
     a PNC number or a name (one typo tolerated, aliases included), at most 50 results.
     """
     if search.strip():
-        return [case.person for case in search_cases(for_user=for_user, query=parse_search(search))]
+        found = search_cases(for_user=for_user, query=parse_search(search), limit=SEARCH_LIMIT)
+        return [case.person for case in found.cases]
     return people_visible_to(for_user).order_by("surname", "forename", "pk")
 
 
 def person_identity(case: Case) -> Person:
-    """The person of a case already released by ``case_for_user``, with aliases and addresses."""
+    """The person of a case already released (and audited), with aliases and addresses."""
     person = case.person
     prefetch_related_objects(
         [person],

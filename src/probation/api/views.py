@@ -2,7 +2,7 @@
 
 - Lists start from ``cases_visible_to``/``people_visible_to`` and write one audit event per
   request ("cases.listed", "persons.listed") with the query and the CRNs returned.
-- Details go through ``case_for_user``, which audits the view or the refusal and raises
+- Details go through ``people.access.case_released_to``, which audits the view or the refusal and raises
   ``CaseNotAvailable`` identically for a CRN that does not exist, is malformed, or is refused.
 - An unauthenticated request is refused with 401 and audited: as "case.access_refused"
   (reason "anonymous") on a case-reading detail endpoint, as "api.unauthenticated" on a list.
@@ -34,9 +34,9 @@ from probation.api.serializers import (
     ProblemSerializer,
     ValidationProblemSerializer,
 )
-from probation.core.audit import audit
-from probation.core.identifiers import normalise_crn
-from probation.people.selectors import case_detail, case_for_user
+from probation.casework.selectors import case_facts
+from probation.core.audit import AuditAction
+from probation.people.access import anonymous_refused, case_released_to, reads_audited
 
 AUDIT_TEXT_LIMIT = 200
 
@@ -106,9 +106,9 @@ class CaseDataListView(CaseDataAPIView, GenericAPIView):
     endpoint: ClassVar[str] = ""
 
     def audit_unauthenticated(self, exc: exceptions.APIException) -> None:
-        audit(
-            None,
-            "api.unauthenticated",
+        reads_audited(
+            user=None,
+            action=AuditAction.API_UNAUTHENTICATED,
             details={
                 "reason": "anonymous",
                 "credentials": self.credentials(exc),
@@ -122,24 +122,22 @@ class CaseDataListView(CaseDataAPIView, GenericAPIView):
 
 
 class CaseDetailView(CaseDataAPIView):
+    page: ClassVar[str] = ""
+
     def audit_unauthenticated(self, exc: exceptions.APIException) -> None:
-        requested = clean_text(self.kwargs.get("crn", ""), 50)
-        audit(
-            None,
-            "case.access_refused",
-            crn=normalise_crn(requested) or "",
-            details={
-                "reason": "anonymous",
-                "credentials": self.credentials(exc),
-                "requested": requested,
-            },
+        anonymous_refused(
+            requested=clean_text(self.kwargs.get("crn", ""), 50),
             path=clean_text(self.request.path, 500),
+            details={"credentials": self.credentials(exc)},
         )
 
     def released_case(self, request: Request, crn: str) -> Any:
         """The case if the user may see it (audited either way); else ``CaseNotAvailable``."""
-        return case_for_user(
-            user=request.user, crn=clean_text(crn, 50), path=clean_text(request.path, 500)
+        return case_released_to(
+            user=request.user,
+            crn=clean_text(crn, 50),
+            page=self.page,
+            path=clean_text(request.path, 500),
         )
 
 
@@ -165,9 +163,9 @@ class PersonListView(CaseDataListView):
         search = query.get("q", "")
         people = selectors.api_people(for_user=request.user, search=search)
         page = self.paginate_queryset(people) or []
-        audit(
-            request.user,
-            "persons.listed",
+        reads_audited(
+            user=request.user,
+            action=AuditAction.PERSONS_LISTED,
             details={
                 "query": clean_text(search),
                 "count": getattr(self.paginator, "count", len(page)),
@@ -179,6 +177,8 @@ class PersonListView(CaseDataListView):
 
 
 class PersonDetailView(CaseDetailView):
+    page = "API: person"
+
     @extend_schema(
         operation_id="persons_retrieve",
         summary="A person's identity",
@@ -222,9 +222,9 @@ class CaseListView(CaseDataListView):
             contract_area=area,
         )
         page = self.paginate_queryset(cases) or []
-        audit(
-            request.user,
-            "cases.listed",
+        reads_audited(
+            user=request.user,
+            action=AuditAction.CASES_LISTED,
             details={
                 "query": {
                     "officer": query.get("officer", ""),
@@ -240,6 +240,8 @@ class CaseListView(CaseDataListView):
 
 
 class CaseView(CaseDetailView):
+    page = "API: case"
+
     @extend_schema(
         operation_id="cases_retrieve",
         summary="A case record",
@@ -255,7 +257,7 @@ class CaseView(CaseDetailView):
     )
     def get(self, request: Request, crn: str) -> Response:
         case = self.released_case(request, crn)
-        return Response(CaseSerializer(case_detail(case)).data)
+        return Response(CaseSerializer(case_facts(case)).data)
 
 
 class NotFoundView(APIView):

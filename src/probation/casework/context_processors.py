@@ -5,24 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+
+from probation.casework.homes import navigation_items
+
+
+def _is_current(path: str, href: str) -> bool:
+    """The section the page belongs to: the home only on itself, other sections by prefix."""
+    return path == href if href == "/" or href.endswith("/home/") else path.startswith(href)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"service_navigation": []}
-    items = [
-        ("My cases", reverse("people:my-cases")),
-        ("Find a case", reverse("people:search")),
-    ]
-    if user.has_role("auditor", "administrator"):
-        items.append(("Audit", reverse("core:audit")))
-    if user.is_staff:
-        items.append(("Admin", reverse("admin:index")))
-    path = request.path
+    items = navigation_items(user)
+    current = next((item for item in items if _is_current(request.path, item.href)), None)
+    if current is None and request.path.startswith("/cases/"):
+        # A case page belongs to the case section: the user's caseload or, failing it, search.
+        current = next((item for item in items if item.section == "cases"), None)
     return {
         "service_navigation": [
-            {"text": text, "href": href, "active": path.startswith(href)} for text, href in items
+            {"text": item.text, "href": item.href, "active": item is current} for item in items
         ]
     }

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "probation.people",
     "probation.courts",
     "probation.risk",
+    "probation.casework",
     "probation.api",
     "probation.demo",
 ]
@@ -77,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "probation.core.context_processors.navigation",
+                "probation.casework.context_processors.navigation",
             ],
         },
     },
@@ -110,7 +111,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "core:sign-in"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "casework:home"
 LOGOUT_REDIRECT_URL = "core:sign-in"
 
 LANGUAGE_CODE = "en-gb"

@@ -1,4 +1,5 @@
-"""URL map. Each area of the domain owns its own urls module."""
+"""URL map. Each area of the domain owns its own urls module; pages that show several areas'
+data belong to the casework layer."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,9 +10,8 @@ admin.site.site_title = "OpenProbation admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("probation.api.urls")),
-    path("", include("probation.people.urls")),
+    path("", include("probation.casework.urls")),
     path("", include("probation.risk.urls")),
-    path("", include("probation.courts.urls")),
     path("", include("probation.core.urls")),
 ]
 

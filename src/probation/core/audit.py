@@ -1,7 +1,13 @@
-"""Writing the audit trail.
+"""The audit trail's one vocabulary and its one writer.
 
-Every service calls :func:`audit` inside its own ``@transaction.atomic`` block, so the change and
-its record commit or roll back together.
+Every event is written here: :func:`audit` for one event (services call it inside their own
+``@transaction.atomic`` block, so the change and its record commit or roll back together) and
+:func:`audit_many` for bulk work (the national tier recompute, the demo build). Nothing else in
+the project creates :class:`~probation.core.models.AuditEvent` rows; ``tests/core/test_audit_writer.py``
+fails if anything does.
+
+The actions are :class:`AuditAction` members, never free strings: an auditor filters by them and
+reads their labels, and a new capability adds its members here.
 """
 
 from __future__ import annotations
@@ -10,12 +16,28 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
-from probation.core.models import AuditEvent
+from probation.core.bulk import bulk_insert
+from probation.core.models import AuditAction, AuditEvent
+
+__all__ = [
+    "AuditAction",
+    "AuditRecord",
+    "audit",
+    "audit_many",
+    "bulk_insert",
+    "clean_text",
+    "snapshot",
+    "to_jsonable",
+]
+
+SYSTEM_LABEL = "system"
+ANONYMOUS_LABEL = "anonymous"
 
 
 def clean_text(value: str) -> str:
@@ -56,9 +78,53 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return {name: to_jsonable(getattr(instance, name)) for name in names}
 
 
+def _actor(actor: Any, *, label: str = "") -> tuple[Any, str]:
+    """The user to link and the label to keep: a signed-in user, else anonymous or system."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor, actor.get_username()
+    return None, label or ANONYMOUS_LABEL
+
+
+def _checked(action: Any) -> AuditAction:
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"Audit actions are AuditAction members, not {action!r}")
+    return action
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One event for :func:`audit_many`: the same fields :func:`audit` takes, as data."""
+
+    action: AuditAction
+    actor: Any = None
+    actor_label: str = ""
+    subject_type: str = ""
+    subject_id: str = ""
+    crn: str = ""
+    before: Any = None
+    after: Any = None
+    details: Any = None
+    path: str = ""
+
+    def as_event(self) -> AuditEvent:
+        actor, label = _actor(self.actor, label=self.actor_label or SYSTEM_LABEL)
+        return AuditEvent(
+            actor=actor,
+            actor_label=label[:200],
+            action=_checked(self.action).value,
+            subject_type=self.subject_type[:80],
+            subject_id=self.subject_id[:64],
+            crn=clean_text(self.crn[:16]),
+            before=to_jsonable(self.before),
+            after=to_jsonable(self.after),
+            details=to_jsonable(self.details),
+            path=clean_text(self.path[:500]),
+        )
+
+
 def audit(
     actor: Any,
-    action: str,
+    action: AuditAction,
     subject: models.Model | None = None,
     *,
     crn: str = "",
@@ -68,11 +134,11 @@ def audit(
     path: str = "",
 ) -> AuditEvent:
     """Record one event. ``actor`` may be anonymous (``None`` or an AnonymousUser)."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user, label = _actor(actor)
     return AuditEvent.objects.create(
-        actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else "anonymous",
-        action=clean_text(action),
+        actor=user,
+        actor_label=label,
+        action=_checked(action).value,
         subject_type=subject._meta.label if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         crn=clean_text(crn[:16]),
@@ -81,3 +147,13 @@ def audit(
         details=to_jsonable(details),
         path=clean_text(path[:500]),
     )
+
+
+def audit_many(records: Iterable[AuditRecord]) -> int:
+    """Record many events at once (bulk work); returns how many were written.
+
+    Call it inside the transaction of the change the events record, as :func:`audit` is.
+    """
+    events = [record.as_event() for record in records]
+    bulk_insert(AuditEvent, events)
+    return len(events)

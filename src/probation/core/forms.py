@@ -83,3 +83,14 @@ def clean_text(value: str, *, field_label: str, max_length: int = MAX_TEXT) -> s
     if any(ord(ch) < 32 for ch in value):
         raise ValidationError(f"{field_label} must not contain control characters")
     return value
+
+
+def radio_choice(label: str, choices: Any, message: str, **kwargs: Any) -> forms.ChoiceField:
+    """A required choice shown as GOV.UK radios, with one message for missing and invalid."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
+    )

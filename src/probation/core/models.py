@@ -6,6 +6,44 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditAction(models.TextChoices):
+    """Everything the audit trail records, with the words an auditor reads.
+
+    The single vocabulary of the trail: :func:`probation.core.audit.audit` refuses anything else.
+    A new capability adds its members here (values are ``subject.verb`` in the past tense).
+    """
+
+    # Signing in and the service itself
+    USER_SIGNED_IN = "user.signed_in", "Signed in"
+    DEMO_BUILT = "demo.built", "Demo world built"
+    # Reading case data
+    CASE_VIEWED = "case.viewed", "Viewed a case page"
+    CASE_ACCESS_REFUSED = "case.access_refused", "Refused access to a case"
+    CASES_LISTED = "cases.listed", "Listed cases"
+    CASES_SEARCHED = "cases.searched", "Searched for cases"
+    PERSONS_LISTED = "persons.listed", "Listed people"
+    API_UNAUTHENTICATED = "api.unauthenticated", "API request without valid credentials"
+    # Reading the audit trail
+    AUDIT_SEARCHED = "audit.searched", "Searched the audit log"
+    AUDIT_EXPORTED = "audit.exported", "Exported audit events"
+    AUDIT_SEARCH_REFUSED = "audit.search_refused", "Refused the audit log"
+    # People and cases
+    PERSON_CREATED = "person.created", "Person registered"
+    CASE_OPENED = "case.opened", "Case opened"
+    CASE_EXCLUSION_ADDED = "case.exclusion_added", "Added to a case's exclusion list"
+    CASE_EXCLUSION_REMOVED = "case.exclusion_removed", "Removed from a case's exclusion list"
+    CASE_RESTRICTION_ADDED = "case.restriction_added", "Added to a case's restriction list"
+    CASE_RESTRICTION_REMOVED = "case.restriction_removed", "Removed from a case's restriction list"
+    # Courts and risk
+    SENTENCE_RECORDED = "sentence.recorded", "Sentence recorded"
+    ASSESSMENT_RECORDED = "assessment.recorded", "Assessment recorded"
+    REGISTRATION_ADDED = "registration.added", "Registration added"
+    REGISTRATION_ENDED = "registration.ended", "Registration ended"
+    TIER_RECALCULATED = "tier.recalculated", "Tier recalculated"
+    # Refusals for lack of role
+    ROLE_REFUSED = "access.role_refused", "Refused a page the role does not allow"
+
+
 class AuditEvent(models.Model):
     """One thing that happened: who did what to which record, with before and after.
 
@@ -27,7 +65,7 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(
         max_length=200, help_text="Username at the time (kept if the user is renamed)."
     )
-    action = models.CharField(max_length=80, db_index=True)
+    action = models.CharField(max_length=80, db_index=True, choices=AuditAction.choices)
     subject_type = models.CharField(max_length=80, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
     crn = models.CharField(

@@ -4,7 +4,6 @@ from probation.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("audit/", views.audit_search, name="audit"),

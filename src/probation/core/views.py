@@ -10,18 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from probation.core.audit import audit
+from probation.core.audit import AuditAction, audit
 from probation.core.forms_audit import AuditSearchForm
 from probation.core.forms_auth import GovukAuthenticationForm
 from probation.core.selectors import audit_events
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("core:sign-in")
-    return redirect("people:my-cases")
 
 
 class SignInView(auth_views.LoginView):
@@ -31,7 +25,7 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit(self.request.user, "user.signed_in", path=self.request.path)
+        audit(self.request.user, AuditAction.USER_SIGNED_IN, path=self.request.path)
         return response
 
 
@@ -43,14 +37,14 @@ class SignOutView(auth_views.LogoutView):
 def audit_search(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not user.has_role("auditor", "administrator"):
-        audit(user, "audit.search_refused", path=request.path)
+        audit(user, AuditAction.AUDIT_SEARCH_REFUSED, path=request.path)
         raise PermissionDenied
     form = AuditSearchForm(request.GET or None)
     page = None
     if form.is_bound and form.is_valid():
         events = audit_events(for_user=user, **form.cleaned_data)
         page = Paginator(events, 50).get_page(request.GET.get("page"))
-        audit(user, "audit.searched", details=form.cleaned_data, path=request.path)
+        audit(user, AuditAction.AUDIT_SEARCHED, details=form.cleaned_data, path=request.path)
     return render(request, "core/audit_search.html", {"form": form, "page": page})
 
 

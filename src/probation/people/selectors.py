@@ -15,13 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from probation.core.audit import audit
 from probation.core.errors import CaseNotAvailable
 from probation.core.identifiers import normalise_crn, normalise_pnc
-from probation.courts.models import Sentence, SentenceStatus
-from probation.people.models import AccessKind, Case, CaseAccess, CaseStatus, NameKey, Person
+from probation.people.models import (
+    AccessKind,
+    Alias,
+    Case,
+    CaseAccess,
+    CaseStatus,
+    NameKey,
+    Person,
+)
 from probation.people.names import deletion_keys, edit_distance, name_key
 from probation.workforce.models import OrganisationKind, RoleCode
 
@@ -36,7 +42,8 @@ CASE_READING_ROLES = frozenset(
 )
 
 
-def _can_read_cases(user: Any) -> bool:
+def can_read_cases(user: Any) -> bool:
+    """Whether the user holds a role that reads case records at all (before any scoping)."""
     return bool(
         user is not None
         and user.is_authenticated
@@ -55,7 +62,7 @@ def _sees_all_organisations(user: Any) -> bool:
 
 def cases_visible_to(user: Any) -> QuerySet[Case]:
     """All cases ``user`` may see (any status). The single source of case scoping."""
-    if not _can_read_cases(user):
+    if not can_read_cases(user):
         return Case.objects.none()
     cases = Case.objects.all()
     if not _sees_all_organisations(user):
@@ -89,7 +96,7 @@ def refusal_reason(user: Any, crn: str | None) -> str:
     case = Case.objects.filter(person__crn=crn).select_related("responsible_organisation").first()
     if case is None:
         return "not_found"
-    if not _can_read_cases(user):
+    if not can_read_cases(user):
         return "no_case_reading_role"
     entries = set(case.access_entries.filter(user=user).values_list("kind", flat=True))
     if AccessKind.EXCLUSION in entries:
@@ -99,74 +106,31 @@ def refusal_reason(user: Any, crn: str | None) -> str:
     return "other_organisation"
 
 
-def _active_sentences() -> Prefetch[Any]:
-    return Prefetch(
-        "sentences",
-        queryset=Sentence.objects.filter(status=SentenceStatus.ACTIVE).order_by("-sentence_date"),
-        to_attr="active_sentences",
-    )
+def case_lookup(*, user: Any, crn: str) -> Case | None:
+    """The case with ``crn`` if ``user`` may see it, else None (missing, malformed or refused).
 
-
-def case_for_user(*, user: Any, crn: str, path: str = "") -> Case:
-    """The case with ``crn`` if ``user`` may see it; audits the view or the refusal.
-
-    Raises :class:`CaseNotAvailable` for a missing *or* refused case, identically.
+    A pure read: the view or the refusal is audited by :mod:`probation.people.access`, the one
+    place where reads of case data are audited.
     """
     canonical = normalise_crn(crn)
-    case = None
-    if canonical is not None:
-        case = (
-            cases_visible_to(user)
-            .filter(person__crn=canonical)
-            .select_related(
-                "person",
-                "responsible_organisation",
-                "responsible_officer",
-                "contract_area",
-            )
-            .first()
+    if canonical is None:
+        return None
+    return (
+        cases_visible_to(user)
+        .filter(person__crn=canonical)
+        .select_related(
+            "person", "responsible_organisation", "responsible_officer", "contract_area"
         )
-    if case is None:
-        audit(
-            user,
-            "case.access_refused",
-            crn=canonical or "",
-            details={"reason": refusal_reason(user, canonical), "requested": crn[:50]},
-            path=path,
-        )
-        raise CaseNotAvailable
-    audit(user, "case.viewed", case, crn=case.person.crn, path=path)
-    return case
-
-
-def case_detail(case: Case) -> dict[str, Any]:
-    """Everything the case overview shows, in a fixed number of queries."""
-    person = case.person
-    sentences = list(
-        case.sentences.select_related("court_event__court").prefetch_related("requirements")
+        .first()
     )
-    court_events = list(
-        case.court_events.select_related("court").prefetch_related("offences__offence")
-    )
-    return {
-        "case": case,
-        "person": person,
-        "aliases": list(person.aliases.all()),
-        "addresses": list(person.addresses.select_related("contract_area")),
-        "sanctions": list(case.sanctions.all()),
-        "court_events": court_events,
-        "sentences": sentences,
-        "active_sentences": [s for s in sentences if s.status == SentenceStatus.ACTIVE],
-    }
 
 
 def my_cases(*, for_user: Any) -> QuerySet[Case]:
-    """The practitioner's active caseload, with what the list shows prefetched."""
+    """The practitioner's active caseload, by name."""
     return (
         cases_visible_to(for_user)
         .filter(responsible_officer=for_user, status=CaseStatus.ACTIVE)
         .select_related("person")
-        .prefetch_related(_active_sentences())
         .order_by("person__surname", "person__forename", "pk")
     )
 
@@ -197,13 +161,17 @@ def parse_search(text: str) -> SearchQuery:
     return SearchQuery(forename=words[0], surname=words[-1])
 
 
-MAX_SEARCH_RESULTS = 50
+SEARCH_PAGE_SIZE = 50
 
 
-def _with_sentences(cases: QuerySet[Case]) -> list[Case]:
-    found = list(cases[:MAX_SEARCH_RESULTS])
-    prefetch_related_objects(found, _active_sentences())
-    return found
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of a search: the cases on it, best match first, and how many matched in all."""
+
+    cases: list[Case]
+    total: int
+    offset: int
+    limit: int
 
 
 def _similar_names(key: str, max_distance: int = 1) -> set[str]:
@@ -214,21 +182,15 @@ def _similar_names(key: str, max_distance: int = 1) -> set[str]:
     return {name for name in candidates if edit_distance(name, key) <= max_distance}
 
 
-def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
-    """Cases matching the query that ``for_user`` may see, best match first.
+def _ranked_groups(visible: QuerySet[Case], query: SearchQuery) -> list[QuerySet[Case]]:
+    """The matches of a name search as groups in rank order, each ordered by name.
 
-    Names tolerate one typo (a wrong, missing, extra or swapped letter) in the surname, and in
-    the forename when one is given; aliases are searched too.
+    A person whose surname is the one searched for comes first, then each surname within one
+    edit, then people found only through an alias. Each group is one walk of the
+    (surname_key, surname, forename) index: at national scale a common name has thousands of
+    matches, and an OR across the alias join read every person on every search.
     """
-    visible = (
-        cases_visible_to(for_user).select_related("person").prefetch_related(_active_sentences())
-    )
-    if query.crn:
-        return _with_sentences(visible.filter(person__crn=query.crn))
-    if query.pnc is not None and query.pnc != "" and query.surname is None:
-        return _with_sentences(visible.filter(person__pnc_number=query.pnc))
-    if not query.surname:
-        return []
+    assert query.surname
     surnames = _similar_names(query.surname) | {query.surname}
     forename_match = Q()
     if query.forename:
@@ -237,29 +199,50 @@ def search_cases(*, for_user: Any, query: SearchQuery) -> list[Case]:
             person__forename_key__startswith=query.forename[:3]
         )
     ordering = ("person__surname", "person__forename", "pk")
-    # Ranked by how the person matched: their surname exactly, their surname within one edit,
-    # then only through an alias. Each candidate surname is one walk of the
-    # (surname_key, surname, forename) index stopped at the page size, and aliases are looked
-    # up only when names leave room on the page: at national scale a common name has thousands
-    # of matches, and an OR across the alias join read every person on every search.
-    ranked: list[Case] = []
     exact_first = sorted(surnames, key=lambda name: (name != query.surname, name))
-    for surname in exact_first:
-        if len(ranked) >= MAX_SEARCH_RESULTS:
-            break
-        matches = visible.filter(forename_match, person__surname_key=surname).order_by(*ordering)
-        ranked.extend(matches[: MAX_SEARCH_RESULTS - len(ranked)])
-    if len(ranked) < MAX_SEARCH_RESULTS:
-        seen = {case.pk for case in ranked}
-        by_alias = (
-            visible.filter(forename_match, person__aliases__surname_key__in=surnames)
-            .exclude(pk__in=seen)
-            .order_by(*ordering)
-        )
-        for case in by_alias[: MAX_SEARCH_RESULTS * 2]:
-            if case.pk not in seen and len(ranked) < MAX_SEARCH_RESULTS:
-                seen.add(case.pk)
-                ranked.append(case)
-    page = ranked[:MAX_SEARCH_RESULTS]
-    prefetch_related_objects(page, _active_sentences())
-    return page
+    groups = [
+        visible.filter(forename_match, person__surname_key=surname).order_by(*ordering)
+        for surname in exact_first
+    ]
+    by_alias = Alias.objects.filter(person=OuterRef("person"), surname_key__in=surnames)
+    groups.append(
+        visible.filter(forename_match, Exists(by_alias))
+        .exclude(person__surname_key__in=surnames)
+        .order_by(*ordering)
+    )
+    return groups
+
+
+def _page_of_groups(groups: list[QuerySet[Case]], offset: int, limit: int) -> SearchResults:
+    """Walk the groups, counting each, and take the page ``offset``..``offset + limit``."""
+    page: list[Case] = []
+    total = 0
+    for group in groups:
+        size = group.count()
+        start = max(offset - total, 0)
+        total += size
+        room = limit - len(page)
+        if room > 0 and start < size:
+            page.extend(group[start : start + room])
+    return SearchResults(cases=page, total=total, offset=offset, limit=limit)
+
+
+def search_cases(
+    *, for_user: Any, query: SearchQuery, offset: int = 0, limit: int = SEARCH_PAGE_SIZE
+) -> SearchResults:
+    """Cases matching the query that ``for_user`` may see, best match first, a page at a time.
+
+    Names tolerate one typo (a wrong, missing, extra or swapped letter) in the surname, and in
+    the forename when one is given; aliases are searched too.
+    """
+    visible = cases_visible_to(for_user).select_related("person")
+    offset, limit = max(offset, 0), max(min(limit, 200), 1)
+    if query.crn:
+        groups = [visible.filter(person__crn=query.crn)]
+    elif query.pnc and query.surname is None:
+        groups = [visible.filter(person__pnc_number=query.pnc).order_by("pk")]
+    elif query.surname:
+        groups = _ranked_groups(visible, query)
+    else:
+        groups = []
+    return _page_of_groups(groups, offset, limit)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from probation.core.audit import audit, snapshot
+from probation.core.audit import AuditAction, audit, snapshot
 from probation.core.errors import InvalidInput
 from probation.core.identifiers import normalise_crn, normalise_pnc
 from probation.people.models import (
@@ -17,20 +16,20 @@ from probation.people.models import (
     Address,
     Case,
     CaseAccess,
-    NameKey,
     Person,
 )
-from probation.people.names import deletion_keys, name_key
+from probation.people.names import name_key
+from probation.people.search_index import name_keys_register
 from probation.workforce.models import Organisation, RoleCode
 
-
-def name_keys_register(names: Iterable[str]) -> int:
-    """Add the search keys of any names not yet known. Returns how many keys were added."""
-    keys = {name_key(n) for n in names} - {""}
-    known = set(NameKey.objects.filter(name__in=keys).values_list("name", flat=True).distinct())
-    rows = [NameKey(key=k, name=name) for name in keys - known for k in deletion_keys(name)]
-    NameKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    return len(rows)
+ACCESS_ADDED = {
+    AccessKind.EXCLUSION: AuditAction.CASE_EXCLUSION_ADDED,
+    AccessKind.RESTRICTION: AuditAction.CASE_RESTRICTION_ADDED,
+}
+ACCESS_REMOVED = {
+    AccessKind.EXCLUSION: AuditAction.CASE_EXCLUSION_REMOVED,
+    AccessKind.RESTRICTION: AuditAction.CASE_RESTRICTION_REMOVED,
+}
 
 
 def _ensure_can_manage_access(user: Any) -> None:
@@ -98,8 +97,8 @@ def person_create(
         contract_area=contract_area,
         opened_on=opened_on,
     )
-    audit(by_user, "person.created", person, crn=canonical_crn, after=snapshot(person))
-    audit(by_user, "case.opened", case, crn=canonical_crn, after=snapshot(case))
+    audit(by_user, AuditAction.PERSON_CREATED, person, crn=canonical_crn, after=snapshot(person))
+    audit(by_user, AuditAction.CASE_OPENED, case, crn=canonical_crn, after=snapshot(case))
     return case
 
 
@@ -120,7 +119,7 @@ def case_access_set(
         locked.save(update_fields=["restricted"])
     audit(
         by_user,
-        f"case.{kind}_added",
+        ACCESS_ADDED[kind],
         locked,
         crn=locked.person.crn,
         after={"user": user.get_username(), "reason": reason[:500]},
@@ -132,6 +131,8 @@ def case_access_set(
 def case_access_remove(*, case: Case, user: Any, kind: str, by_user: Any) -> None:
     """Take ``user`` off a list; a case whose restriction list empties is no longer restricted."""
     _ensure_can_manage_access(by_user)
+    if kind not in AccessKind.values:
+        raise InvalidInput("Choose exclusion or restriction", field="kind")
     locked = Case.objects.select_for_update().get(pk=case.pk)
     deleted, _ = CaseAccess.objects.filter(case=locked, user=user, kind=kind).delete()
     if kind == AccessKind.RESTRICTION:
@@ -141,7 +142,7 @@ def case_access_remove(*, case: Case, user: Any, kind: str, by_user: Any) -> Non
             locked.save(update_fields=["restricted"])
     audit(
         by_user,
-        f"case.{kind}_removed",
+        ACCESS_REMOVED[kind],
         locked,
         crn=locked.person.crn,
         before={"user": user.get_username()},

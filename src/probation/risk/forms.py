@@ -1,4 +1,4 @@
-"""Forms for the court assessment, registrations and sentences (GOV.UK wording)."""
+"""Forms for the court assessment and registrations (GOV.UK wording)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 from django import forms
 
-from probation.core.forms import GovukDateField
-from probation.courts.models import Disposal, RequirementKind
+from probation.core.forms import GovukDateField, radio_choice
 from probation.risk.models import MappaCategory, MappaLevel, RegistrationKind, ReportType, RoshLevel
 from probation.risk.questionnaire import SECTIONS, UNKNOWN, field_name
 
@@ -21,23 +20,13 @@ ROSH_AUDIENCES = (
 )
 
 
-def _choice(label: str, choices: Any, message: str, **kwargs: Any) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": message, "invalid_choice": message},
-        **kwargs,
-    )
-
-
 class AssessmentForm(forms.Form):
     """The pre-sentence assessment. OGRS3 is not a field: it comes from the case record."""
 
     assessed_on = GovukDateField(
         label="Date of assessment", label_for_errors="the date of assessment"
     )
-    report_type = _choice("Type of report", ReportType.choices, "Select the type of report")
+    report_type = radio_choice("Type of report", ReportType.choices, "Select the type of report")
     mappa_category = forms.TypedChoiceField(
         label="MAPPA category",
         choices=[("", "Not MAPPA eligible"), *MappaCategory.choices],
@@ -77,14 +66,14 @@ class AssessmentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, audience in ROSH_AUDIENCES:
-            self.fields[name] = _choice(
+            self.fields[name] = radio_choice(
                 f"Risk of serious harm to {audience}",
                 RoshLevel.choices,
                 f"Select the risk of serious harm to {audience}",
             )
         for section in SECTIONS:
             for question in section.questions:
-                self.fields[field_name(section.key, question.key)] = _choice(
+                self.fields[field_name(section.key, question.key)] = radio_choice(
                     question.text,
                     [*question.answers, UNKNOWN],
                     f"Select an answer for '{question.text}'",
@@ -141,46 +130,10 @@ class AssessmentForm(forms.Form):
 
 
 class RegistrationAddForm(forms.Form):
-    kind = _choice("Registration", RegistrationKind.choices, "Select a registration to add")
+    kind = radio_choice("Registration", RegistrationKind.choices, "Select a registration to add")
     notes = forms.CharField(
         label="Notes",
         required=False,
         max_length=500,
         error_messages={"max_length": "Notes must be 500 characters or fewer"},
-    )
-
-
-class SentenceForm(forms.Form):
-    disposal = _choice("Sentence", Disposal.choices, "Select the sentence")
-    sentence_date = GovukDateField(
-        label="Date of sentence", label_for_errors="the date of sentence"
-    )
-    length_days = forms.IntegerField(
-        label="Length in days",
-        min_value=1,
-        max_value=18250,
-        error_messages={
-            "required": "Enter the length of the sentence in days",
-            "invalid": "Length must be a whole number of days, like 182",
-            "min_value": "Length must be at least 1 day",
-            "max_value": "Length must be 18250 days or fewer",
-        },
-    )
-    remand_days = forms.IntegerField(
-        label="Days on remand to credit",
-        min_value=0,
-        max_value=18250,
-        required=False,
-        error_messages={
-            "invalid": "Days on remand must be a whole number, like 14",
-            "min_value": "Days on remand cannot be negative",
-            "max_value": "Days on remand must be 18250 or fewer",
-        },
-    )
-    requirements = forms.MultipleChoiceField(
-        label="Requirements (community and suspended sentence orders)",
-        choices=RequirementKind.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        error_messages={"invalid_choice": "Select requirements from the list"},
     )

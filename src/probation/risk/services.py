@@ -14,15 +14,21 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from probation.core.audit import audit, snapshot, to_jsonable
-from probation.core.errors import DomainError, InvalidInput
-from probation.courts.models import CourtEvent, PreviousSanction, Sentence, SentenceStatus
-from probation.people.models import Case, CaseStatus
+from probation.core.audit import AuditAction, audit, snapshot, to_jsonable
+from probation.core.errors import InvalidInput
+from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
-from probation.risk.facts import HistoryFacts, facts_to_json, ogrs3_facts, tier_facts
+from probation.risk.facts import facts_to_json, ogrs3_facts
 from probation.risk.models import Assessment, Registration, TierCalculation
-from probation.risk.questionnaire import SECTIONS
-from probation.rules import ogrs3, tiering
+from probation.risk.needs import need_severities
+from probation.risk.selectors import (
+    active_registrations_by_kind,
+    current_tier_facts,
+    history_facts,
+    latest_tier_calculation,
+    ogrs3_for_case,
+)
+from probation.rules import tiering
 from probation.workforce.models import RoleCode
 
 ASSESSING_ROLES = (RoleCode.COURT_OFFICER, RoleCode.PRACTITIONER)
@@ -35,73 +41,6 @@ def _ensure_may_act(user: Any, case: Case, roles: tuple[str, ...], what: str) ->
     ensure_case_visible(user, case)
 
 
-def history_facts(case: Case) -> HistoryFacts:
-    """The case's criminal history and current conviction, as OGRS3 needs them."""
-    person = case.person
-    event = (
-        CourtEvent.objects.filter(case=case)
-        .order_by("-hearing_date", "-id")
-        .prefetch_related("offences__offence")
-        .first()
-    )
-    sentence = Sentence.objects.filter(case=case).order_by("-sentence_date", "-id").first()
-    conviction_date = None
-    category = None
-    if event is not None:
-        conviction_date = event.conviction_date or event.hearing_date
-        offences = sorted(event.offences.all(), key=lambda o: (not o.is_main, o.offence_date))
-        category = offences[0].offence.ogrs3_category if offences else None
-    follow_up = None
-    if sentence is not None:
-        follow_up = sentence.release_date if sentence.is_custodial else sentence.sentence_date
-        conviction_date = conviction_date or sentence.sentence_date
-    sanction_dates = list(
-        PreviousSanction.objects.filter(case=case).values_list("sanction_date", flat=True)
-    )
-    return HistoryFacts(
-        sex=person.sex,
-        date_of_birth=person.date_of_birth,
-        conviction_date=conviction_date,
-        follow_up_start=follow_up,
-        offence_category=category,
-        sanction_dates=sanction_dates,
-    )
-
-
-def ogrs3_for_case(case: Case) -> ogrs3.Ogrs3Result | None:
-    """OGRS3 computed from the case's own records; None when there is no current conviction."""
-    facts = ogrs3_facts(history_facts(case))
-    if facts is None:
-        return None
-    try:
-        return ogrs3.calculate(facts)
-    except ValueError as error:
-        raise DomainError(f"OGRS3 cannot be computed from the case record: {error}") from error
-
-
-def latest_assessment(case: Case) -> Assessment | None:
-    return Assessment.objects.filter(case=case).order_by("-assessed_on", "-id").first()
-
-
-def current_tier_facts(case: Case) -> tiering.TierFacts:
-    sentences = [
-        (s.disposal, [r.kind for r in s.requirements.all()])
-        for s in Sentence.objects.filter(case=case, status=SentenceStatus.ACTIVE).prefetch_related(
-            "requirements"
-        )
-    ]
-    registrations = Registration.objects.filter(case=case, ended_on__isnull=True).values_list(
-        "kind", flat=True
-    )
-    return tier_facts(
-        sex=case.person.sex,
-        case_active=case.status == CaseStatus.ACTIVE,
-        assessment=latest_assessment(case),
-        registrations=list(registrations),
-        sentences=sentences,
-    )
-
-
 @transaction.atomic
 def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation:
     """Recompute the tier; add a history entry when the tier or its facts changed."""
@@ -109,7 +48,7 @@ def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation
     facts = current_tier_facts(locked)
     result = tiering.calculate(facts)
     facts_json = facts_to_json(facts)
-    previous = TierCalculation.objects.filter(case=locked).order_by("-id").first()
+    previous = latest_tier_calculation(locked)
     if previous is not None and previous.tier == result.tier and previous.facts == facts_json:
         return previous
     calculation = TierCalculation.objects.create(
@@ -132,7 +71,7 @@ def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation
     case.tier = result.tier
     audit(
         by_user,
-        "tier.recalculated",
+        AuditAction.TIER_RECALCULATED,
         calculation,
         crn=locked.person.crn,
         before={"tier": before_tier},
@@ -140,17 +79,6 @@ def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation
         details={"trigger": trigger},
     )
     return calculation
-
-
-def need_severities(answers: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Each assessed section's severity (sections with no known answers are left out)."""
-    severities = {}
-    for section in SECTIONS:
-        section_answers = answers.get(section.key) or {}
-        severity = tiering.need_severity(section.key, section_answers)
-        if severity is not None:
-            severities[section.key] = severity
-    return severities
 
 
 @transaction.atomic
@@ -216,7 +144,11 @@ def assessment_record(
         ogrs3_detail=detail,
     )
     audit(
-        by_user, "assessment.recorded", assessment, crn=case.person.crn, after=snapshot(assessment)
+        by_user,
+        AuditAction.ASSESSMENT_RECORDED,
+        assessment,
+        crn=case.person.crn,
+        after=snapshot(assessment),
     )
     if registrations is not None:
         _registrations_sync(case=case, kinds=set(registrations), by_user=by_user, day=assessed_on)
@@ -225,7 +157,7 @@ def assessment_record(
 
 
 def _registrations_sync(*, case: Case, kinds: set[str], by_user: Any, day: dt.date) -> None:
-    active = {r.kind: r for r in Registration.objects.filter(case=case, ended_on__isnull=True)}
+    active = active_registrations_by_kind(case)
     for kind in sorted(kinds - active.keys()):
         _registration_add(case=case, kind=kind, by_user=by_user, registered_on=day, notes="")
     for kind in sorted(active.keys() - kinds):
@@ -240,7 +172,7 @@ def _registration_add(
     )
     audit(
         by_user,
-        "registration.added",
+        AuditAction.REGISTRATION_ADDED,
         registration,
         crn=case.person.crn,
         after=snapshot(registration),
@@ -254,7 +186,7 @@ def _registration_end(*, registration: Registration, by_user: Any, ended_on: dt.
     registration.save(update_fields=["ended_on"])
     audit(
         by_user,
-        "registration.ended",
+        AuditAction.REGISTRATION_ENDED,
         registration,
         crn=registration.case.person.crn,
         before=before,

@@ -10,26 +10,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from probation.core.decorators import case_data_view
-from probation.core.errors import CaseNotAvailable, DomainError
-from probation.people.selectors import case_for_user
+from probation.core.errors import DomainError
+from probation.people.access import case_page, not_available, role_refused
+from probation.people.models import Case
 from probation.risk.forms import AssessmentForm, RegistrationAddForm
-from probation.risk.models import Registration
-from probation.risk.selectors import registrations_of, risk_summary, tier_history
+from probation.risk.selectors import (
+    ogrs3_for_case,
+    registration_of,
+    registrations_of,
+    risk_summary,
+    tier_history,
+)
 from probation.risk.services import (
     ASSESSING_ROLES,
     REGISTERING_ROLES,
     assessment_record,
-    ogrs3_for_case,
     registration_add,
     registration_end,
 )
-
-
-def _not_available(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "people/case_not_available.html", {"message": CaseNotAvailable.message}, status=404
-    )
 
 
 def _form_error(form: Any, error: DomainError) -> None:
@@ -37,15 +35,9 @@ def _form_error(form: Any, error: DomainError) -> None:
     form.add_error(field, error.message)
 
 
-@case_data_view
-def assessment_new(request: HttpRequest, crn: str) -> HttpResponse:
-    try:
-        case = case_for_user(user=request.user, crn=crn, path=request.path)
-    except CaseNotAvailable:
-        return _not_available(request)
+@case_page(page="record an assessment", roles=ASSESSING_ROLES)
+def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
     user: Any = request.user
-    if not user.has_role(*ASSESSING_ROLES):
-        raise PermissionDenied
     summary = risk_summary(case)
     initial: dict[str, Any] = {"registrations": [r.kind for r in summary["registrations"]]}
     form = AssessmentForm(request.POST or None, initial=initial)
@@ -73,7 +65,7 @@ def assessment_new(request: HttpRequest, crn: str) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, "Assessment recorded. The tier has been recalculated.")
-            return redirect("people:case", crn=case.person.crn)
+            return redirect("casework:case", crn=case.person.crn)
     ogrs3 = None
     ogrs3_error = None
     try:
@@ -93,17 +85,14 @@ def assessment_new(request: HttpRequest, crn: str) -> HttpResponse:
     )
 
 
-@case_data_view
-def registrations(request: HttpRequest, crn: str) -> HttpResponse:
-    try:
-        case = case_for_user(user=request.user, crn=crn, path=request.path)
-    except CaseNotAvailable:
-        return _not_available(request)
+@case_page(page="registrations")
+def registrations(request: HttpRequest, case: Case) -> HttpResponse:
     user: Any = request.user
     may_change = user.has_role(*REGISTERING_ROLES)
     form = RegistrationAddForm(request.POST or None)
     if request.method == "POST":
         if not may_change:
+            role_refused(user=user, page="add a registration", path=request.path, crn=case.crn)
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -132,18 +121,12 @@ def registrations(request: HttpRequest, crn: str) -> HttpResponse:
 
 
 @require_POST
-@case_data_view
-def registration_remove(request: HttpRequest, crn: str, registration_id: int) -> HttpResponse:
-    try:
-        case = case_for_user(user=request.user, crn=crn, path=request.path)
-    except CaseNotAvailable:
-        return _not_available(request)
-    registration = Registration.objects.filter(case=case, pk=registration_id).first()
+@case_page(page="end a registration", roles=REGISTERING_ROLES)
+def registration_remove(request: HttpRequest, case: Case, registration_id: int) -> HttpResponse:
+    registration = registration_of(case, registration_id)
     if registration is None:
-        return _not_available(request)
+        return not_available(request)
     user: Any = request.user
-    if not user.has_role(*REGISTERING_ROLES):
-        raise PermissionDenied
     try:
         registration_end(registration=registration, by_user=user)
     except DomainError as error:
@@ -153,12 +136,8 @@ def registration_remove(request: HttpRequest, crn: str, registration_id: int) ->
     return redirect("risk:registrations", crn=case.person.crn)
 
 
-@case_data_view
-def tier(request: HttpRequest, crn: str) -> HttpResponse:
-    try:
-        case = case_for_user(user=request.user, crn=crn, path=request.path)
-    except CaseNotAvailable:
-        return _not_available(request)
+@case_page(page="tier history")
+def tier(request: HttpRequest, case: Case) -> HttpResponse:
     return render(
         request,
         "risk/tier_history.html",

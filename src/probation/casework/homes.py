@@ -1,0 +1,70 @@
+"""Where each role lands after signing in, and what its menu offers.
+
+Each role starts on the page of its job. Until the capabilities that give a role its working
+page exist (allocation, enforcement, monitoring, contracts), the role's home says plainly what it
+can do today and what is coming, and roles that read no case records are offered no search that
+could never find anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from probation.people.selectors import can_read_cases
+from probation.workforce.models import RoleCode
+
+# The order in which a user holding several roles is sent home: the most case-facing job first.
+HOME_PRECEDENCE = (
+    RoleCode.PRACTITIONER,
+    RoleCode.ALLOCATING_MANAGER,
+    RoleCode.COURT_OFFICER,
+    RoleCode.ENFORCEMENT_OFFICER,
+    RoleCode.MONITORING_OPERATOR,
+    RoleCode.CONTRACT_MANAGER,
+    RoleCode.AUDITOR,
+    RoleCode.ADMINISTRATOR,
+)
+
+
+@dataclass(frozen=True)
+class NavigationItem:
+    text: str
+    href: str
+    section: str
+
+
+def primary_role(user: Any) -> str | None:
+    """The role whose home the user lands on."""
+    return next((role for role in HOME_PRECEDENCE if user.has_role(role)), None)
+
+
+def home_url(user: Any) -> str:
+    """The page a signed-in user lands on: each role on the page of its job."""
+    role = primary_role(user)
+    if role == RoleCode.PRACTITIONER:
+        return reverse("casework:my-cases")
+    if role == RoleCode.AUDITOR:
+        return reverse("core:audit")
+    if role == RoleCode.ADMINISTRATOR and user.is_staff:
+        return reverse("admin:index")
+    return reverse("casework:role-home")
+
+
+def navigation_items(user: Any) -> list[NavigationItem]:
+    """The service navigation for ``user``: only what the user's roles can use."""
+    items: list[NavigationItem] = []
+    role = primary_role(user)
+    if role not in (RoleCode.PRACTITIONER, RoleCode.AUDITOR):
+        items.append(NavigationItem("Home", reverse("casework:role-home"), "home"))
+    if user.has_role(RoleCode.PRACTITIONER):
+        items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
+    if can_read_cases(user):
+        items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
+    if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):
+        items.append(NavigationItem("Audit", reverse("core:audit"), "audit"))
+    if user.is_staff:
+        items.append(NavigationItem("Admin", reverse("admin:index"), "admin"))
+    return items

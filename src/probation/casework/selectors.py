@@ -1,0 +1,74 @@
+"""Reads that gather several areas' data for the case pages and each role's home.
+
+Every queryset starts from the scoped selectors of :mod:`probation.people.selectors`, or from a
+case :mod:`probation.people.access` has already released (and audited).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet, prefetch_related_objects
+
+from probation.contracts.selectors import contract_areas_with_owners
+from probation.courts.models import SentenceStatus
+from probation.courts.selectors import (
+    active_sentences_prefetch,
+    court_events_of,
+    sanctions_of,
+    sentences_of,
+)
+from probation.courts.services import SENTENCING_ROLES
+from probation.people.models import Case
+from probation.people.selectors import SearchQuery, SearchResults, my_cases, search_cases
+from probation.risk.selectors import risk_summary
+from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
+
+__all__ = [
+    "case_facts",
+    "case_record",
+    "caseload",
+    "contract_areas_with_owners",
+    "search_page",
+]
+
+
+def caseload(*, for_user: Any) -> QuerySet[Case]:
+    """My cases: the officer's active cases with their active sentences, by name."""
+    return my_cases(for_user=for_user).prefetch_related(active_sentences_prefetch())
+
+
+def search_page(*, for_user: Any, query: SearchQuery, offset: int, limit: int) -> SearchResults:
+    """One page of search results, with each case's active sentences for the results table."""
+    results = search_cases(for_user=for_user, query=query, offset=offset, limit=limit)
+    prefetch_related_objects(results.cases, active_sentences_prefetch())
+    return results
+
+
+def case_facts(case: Case) -> dict[str, Any]:
+    """The case record as stored (the API's representation of a case), in a fixed number of
+    queries."""
+    person = case.person
+    return {
+        "case": case,
+        "person": person,
+        "aliases": list(person.aliases.all()),
+        "addresses": list(person.addresses.select_related("contract_area")),
+        "sanctions": list(sanctions_of(case)),
+        "court_events": court_events_of(case),
+        "sentences": sentences_of(case),
+    }
+
+
+def case_record(case: Case, *, for_user: Any) -> dict[str, Any]:
+    """Everything the case overview shows: the record, the risk panel and what ``for_user`` may
+    do next; ``case`` has been released to ``for_user`` already."""
+    record = case_facts(case)
+    return {
+        **record,
+        "active_sentences": [s for s in record["sentences"] if s.status == SentenceStatus.ACTIVE],
+        **risk_summary(case),
+        "may_assess": for_user.has_role(*ASSESSING_ROLES),
+        "may_sentence": for_user.has_role(*SENTENCING_ROLES),
+        "may_register": for_user.has_role(*REGISTERING_ROLES),
+    }

@@ -1,0 +1,48 @@
+"""Workflows that span domain apps, as explicit calls in one transaction.
+
+A domain app never calls another sideways to make a workflow happen: courts records a sentence
+and knows nothing of tiers; risk recomputes a tier and knows nothing of pages. The casework layer
+calls one, then the other, inside one ``transaction.atomic`` so that either both happen or neither
+does (docs/adr/0008-layers-and-cross-app-workflows.md). Later workflows land here in the same
+shape: sentence recorded → tier → sift → assignment; contact recorded → warning → breach referral.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from probation.courts import services as courts
+from probation.courts.models import CourtEvent, Sentence
+from probation.people.models import Case
+from probation.risk import services as risk
+
+
+@transaction.atomic
+def sentence_record(
+    *,
+    case: Case,
+    by_user: Any,
+    disposal: str,
+    sentence_date: dt.date,
+    length_days: int,
+    remand_days: int = 0,
+    requirements: Sequence[tuple[str, int | None]] = (),
+    court_event: CourtEvent | None = None,
+) -> Sentence:
+    """Record a sentence and recompute the case's tier, which depends on it."""
+    sentence = courts.sentence_record(
+        case=case,
+        by_user=by_user,
+        disposal=disposal,
+        sentence_date=sentence_date,
+        length_days=length_days,
+        remand_days=remand_days,
+        requirements=requirements,
+        court_event=court_event,
+    )
+    risk.tier_recompute(case=case, by_user=by_user, trigger="sentence")
+    return sentence

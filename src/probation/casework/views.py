@@ -1,0 +1,143 @@
+"""Pages that show several areas' data: each role's home, My cases, search, the case overview and
+recording a sentence (thin: parse, call a selector or service, render)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from probation.casework import services
+from probation.casework.homes import home_url, primary_role
+from probation.casework.roles import ROLE_HOMES
+from probation.casework.selectors import (
+    case_record,
+    caseload,
+    contract_areas_with_owners,
+    search_page,
+)
+from probation.core.audit import AuditAction
+from probation.core.errors import DomainError
+from probation.courts.forms import SentenceForm
+from probation.courts.services import SENTENCING_ROLES
+from probation.people.access import case_page, reads_audited, signed_in_case_reader
+from probation.people.forms import CaseSearchForm
+from probation.people.models import Case
+from probation.people.selectors import SEARCH_PAGE_SIZE
+from probation.workforce.models import RoleCode
+
+PAGE_SIZE = 50
+MAX_PAGE = 10_000
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("core:sign-in")
+    return redirect(home_url(request.user))
+
+
+@login_required
+def role_home(request: HttpRequest) -> HttpResponse:
+    """The home of a role whose working page is still to come: what it can do today."""
+    user: Any = request.user
+    role = primary_role(user)
+    context: dict[str, Any] = {"home": ROLE_HOMES.get(role or "", ROLE_HOMES[""])}
+    if role == RoleCode.CONTRACT_MANAGER:
+        context["areas"] = contract_areas_with_owners(on=timezone.localdate())
+    return render(request, "casework/role_home.html", context)
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+@signed_in_case_reader
+def my_cases(request: HttpRequest) -> HttpResponse:
+    page = Paginator(caseload(for_user=request.user), PAGE_SIZE).get_page(_page_number(request))
+    reads_audited(
+        user=request.user,
+        action=AuditAction.CASES_LISTED,
+        details={"page": page.number, "crns": [case.person.crn for case in page]},
+        path=request.path,
+    )
+    return render(request, "casework/my_cases.html", {"page": page})
+
+
+class _FoundCases:
+    """A search's results as a sequence of ``total`` items of which one page is at hand, so that
+    Django's paginator and the pagination template work on it unchanged."""
+
+    def __init__(self, cases: list[Case], total: int) -> None:
+        self.cases, self.total = cases, total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, _: slice) -> list[Case]:
+        return self.cases
+
+
+@signed_in_case_reader
+def search(request: HttpRequest) -> HttpResponse:
+    form = CaseSearchForm(request.GET or None)
+    page = None
+    if form.is_bound and form.is_valid():
+        number = _page_number(request)
+        results = search_page(
+            for_user=request.user,
+            query=form.cleaned_data["q"],
+            offset=(number - 1) * SEARCH_PAGE_SIZE,
+            limit=SEARCH_PAGE_SIZE,
+        )
+        paginator = Paginator(_FoundCases(results.cases, results.total), SEARCH_PAGE_SIZE)
+        page = paginator.get_page(number)
+        reads_audited(
+            user=request.user,
+            action=AuditAction.CASES_SEARCHED,
+            details={
+                "query": request.GET.get("q", "")[:200],
+                "results": results.total,
+                "page": page.number,
+                "crns": [case.person.crn for case in results.cases],
+            },
+            path=request.path,
+        )
+    return render(request, "casework/search.html", {"form": form, "page": page})
+
+
+@case_page(page="case overview")
+def case_overview(request: HttpRequest, case: Case) -> HttpResponse:
+    return render(request, "casework/case_overview.html", case_record(case, for_user=request.user))
+
+
+@case_page(page="record a sentence", roles=SENTENCING_ROLES)
+def sentence_new(request: HttpRequest, case: Case) -> HttpResponse:
+    form = SentenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sentence = services.sentence_record(
+                case=case,
+                by_user=request.user,
+                disposal=data["disposal"],
+                sentence_date=data["sentence_date"],
+                length_days=data["length_days"],
+                remand_days=data["remand_days"] or 0,
+                requirements=[(kind, None) for kind in data["requirements"]],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            note = " Custody dates have been calculated." if sentence.is_custodial else ""
+            messages.success(request, f"Sentence recorded.{note}")
+            return redirect("casework:case", crn=case.person.crn)
+    return render(
+        request, "casework/sentence_form.html", {"case": case, "person": case.person, "form": form}
+    )
