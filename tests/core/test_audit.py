@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from probation.core.models import AuditEvent
 from probation.people.services import case_access_set, person_create
@@ -105,7 +106,7 @@ class TestAuditSearchPage:
         self, auditor, crc_case, crc_practitioner, client_for
     ):
         client_for(crc_practitioner).get(f"/cases/{crc_case.person.crn}/")
-        today = dt.date.today()
+        today = timezone.localdate()
         params = {
             "username": crc_practitioner.username,
             "date_from_0": today.day,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from probation.core.models import AuditEvent
 from probation.risk.models import Assessment, Registration, TierCalculation
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def assessment_post(**overrides):
-    today = dt.date.today()
+    today = timezone.localdate()
     data = {
         "assessed_on_0": today.day,
         "assessed_on_1": today.month,

@@ -45,6 +45,16 @@ def clean_text(value: str) -> str:
     return value.replace("\x00", "\ufffd")
 
 
+def _collection(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        # Sorted: a set's iteration order changes between Python processes, and stored facts
+        # are compared with freshly computed ones.
+        return sorted((to_jsonable(v) for v in value), key=lambda v: (str(type(v)), str(v)))
+    return [to_jsonable(v) for v in value]
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn dates, decimals, dataclasses and model instances into JSON-friendly values."""
     if isinstance(value, str):
@@ -59,14 +69,8 @@ def to_jsonable(value: Any) -> Any:
         return to_jsonable(value.value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        # Sorted: a set's iteration order changes between Python processes, and stored facts
-        # are compared with freshly computed ones.
-        return sorted((to_jsonable(v) for v in value), key=lambda v: (str(type(v)), str(v)))
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
+    if isinstance(value, Mapping | set | frozenset | list | tuple):
+        return _collection(value)
     if isinstance(value, models.Model):
         return {"type": value._meta.label, "id": value.pk, "label": str(value)}
     return str(value)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils import timezone
+
 CRN_PATTERN = re.compile(r"^[A-Z][0-9]{6}$")
 PNC_PATTERN = re.compile(r"^(?P<year>[0-9]{2}|[0-9]{4})/(?P<serial>[0-9]{1,7})(?P<check>[A-Z])$")
 PRISON_NUMBER_PATTERN = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
@@ -41,7 +43,7 @@ def normalise_pnc(value: str, *, today: dt.date | None = None) -> str | None:
         return None
     year = int(match["year"])
     if len(match["year"]) == 2:
-        this_year = (today or dt.date.today()).year
+        this_year = (today or timezone.localdate()).year
         year = (this_year // 100) * 100 + year
         if year > this_year:
             year -= 100

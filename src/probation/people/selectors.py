@@ -146,13 +146,17 @@ class SearchQuery:
 
 
 def parse_search(text: str) -> SearchQuery:
-    """Read a search box: a CRN, a PNC number, or names ("surname" or "forename surname")."""
+    """Read a search box: a CRN, a PNC number, or names ("surname", "forename surname" or
+    "surname, forename")."""
     text = (text or "").strip()[:200]
     if crn := normalise_crn(text):
         return SearchQuery(crn=crn)
     if "/" in text:
         return SearchQuery(pnc=normalise_pnc(text) or "")
-    words = [name_key(w) for w in text.replace(",", " ").split()]
+    if "," in text:  # "Surname, Forename", as lists and letters write names
+        surname, _, forename = text.partition(",")
+        text = f"{forename} {surname}"
+    words = [name_key(w) for w in text.split()]
     words = [w for w in words if w]
     if not words:
         return SearchQuery()

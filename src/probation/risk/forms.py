@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from probation.core.forms import GovukDateField, radio_choice
 from probation.risk.models import MappaCategory, MappaLevel, RegistrationKind, ReportType, RoshLevel
@@ -94,7 +95,7 @@ class AssessmentForm(forms.Form):
 
     def clean_assessed_on(self) -> dt.date:
         day = self.cleaned_data["assessed_on"]
-        if day > dt.date.today():
+        if day > timezone.localdate():
             raise forms.ValidationError("The date of assessment must be today or in the past")
         return day
 

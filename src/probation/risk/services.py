@@ -13,12 +13,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from probation.core.audit import AuditAction, audit, snapshot, to_jsonable
 from probation.core.errors import InvalidInput
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
 from probation.risk.facts import facts_to_json, ogrs3_facts
+from probation.risk.history import tier_history_row
 from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.risk.needs import need_severities
 from probation.risk.selectors import (
@@ -51,19 +53,14 @@ def tier_recompute(*, case: Case, by_user: Any, trigger: str) -> TierCalculation
     previous = latest_tier_calculation(locked)
     if previous is not None and previous.tier == result.tier and previous.facts == facts_json:
         return previous
-    calculation = TierCalculation.objects.create(
-        case=locked,
+    calculation = tier_history_row(
+        result,
+        case_id=locked.pk,
         trigger=trigger,
         calculated_by=by_user if getattr(by_user, "is_authenticated", False) else None,
-        tier=result.tier,
-        protect_level=result.protect_level,
-        protect_points=result.protect_points,
-        change_level=result.change_level,
-        change_points=result.change_points,
-        explanation=result.explanation,
-        reasons=[list(r) for r in result.reasons],
         facts=facts_json,
     )
+    calculation.save()
     before_tier = locked.tier
     if locked.tier != result.tier:
         locked.tier = result.tier
@@ -110,7 +107,7 @@ def assessment_record(
         raise InvalidInput(
             "Give both a MAPPA category and a level, or neither", field="mappa_level"
         )
-    if assessed_on > dt.date.today():
+    if assessed_on > timezone.localdate():
         raise InvalidInput("The assessment date must be today or in the past", field="assessed_on")
     answers = answers or {}
     try:
@@ -207,7 +204,7 @@ def registration_add(
         case=case,
         kind=kind,
         by_user=by_user,
-        registered_on=registered_on or dt.date.today(),
+        registered_on=registered_on or timezone.localdate(),
         notes=notes[:500],
     )
     tier_recompute(case=case, by_user=by_user, trigger="registration")
@@ -224,5 +221,7 @@ def registration_end(
     locked = Registration.objects.select_for_update().get(pk=registration.pk)
     if locked.ended_on is not None:
         raise InvalidInput("This registration has already ended", field="registration")
-    _registration_end(registration=locked, by_user=by_user, ended_on=ended_on or dt.date.today())
+    _registration_end(
+        registration=locked, by_user=by_user, ended_on=ended_on or timezone.localdate()
+    )
     tier_recompute(case=case, by_user=by_user, trigger="registration")

@@ -1,0 +1,68 @@
+"""The sentence workflow: courts records the sentence, then risk recomputes the tier, in one
+transaction (docs/adr/0008-layers-and-cross-app-workflows.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from probation.casework.services import sentence_record
+from probation.core.audit import AuditAction
+from probation.core.models import AuditEvent
+from probation.courts.models import ChargedOffence, Sentence
+from probation.risk import services as risk_services
+from probation.risk.models import TierCalculation
+from tests.factories import CaseFactory, CourtEventFactory, PersonFactory, offence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def convicted_case(db):
+    case = CaseFactory(person=PersonFactory(date_of_birth=dt.date(1990, 1, 1)))
+    event = CourtEventFactory(case=case, hearing_date=dt.date(2025, 3, 3))
+    ChargedOffence.objects.create(
+        court_event=event, offence=offence("B001"), offence_date=dt.date(2025, 1, 10), is_main=True
+    )
+    return case
+
+
+def test_recording_a_sentence_recomputes_the_tier(convicted_case, court_officer):
+    sentence = sentence_record(
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="community_order",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=365,
+        requirements=[("unpaid_work", 100)],
+    )
+    calculation = TierCalculation.objects.get(case=convicted_case, trigger="sentence")
+    convicted_case.refresh_from_db()
+    assert convicted_case.tier == calculation.tier
+    assert calculation.facts["sentences"] == [
+        {"kind": "community", "active": True, "requirements": ["unpaid_work"]}
+    ]
+    recorded = AuditEvent.objects.get(action=AuditAction.SENTENCE_RECORDED)
+    assert recorded.subject_id == str(sentence.pk)
+    assert recorded.after["requirements"] == [
+        {"kind": "unpaid_work", "amount": 100, "starts_on": "2025-03-03", "ends_on": "2026-03-03"}
+    ]
+    assert AuditEvent.objects.filter(action=AuditAction.TIER_RECALCULATED).exists()
+
+
+def test_a_failed_tier_recompute_leaves_no_sentence(convicted_case, court_officer, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("tier service down")
+
+    monkeypatch.setattr(risk_services, "tier_recompute", broken)
+    with pytest.raises(RuntimeError):
+        sentence_record(
+            case=convicted_case,
+            by_user=court_officer,
+            disposal="community_order",
+            sentence_date=dt.date(2025, 3, 3),
+            length_days=365,
+        )
+    assert not Sentence.objects.filter(case=convicted_case).exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.SENTENCE_RECORDED).exists()
