@@ -15,6 +15,8 @@ class AuditAction(models.TextChoices):
 
     # Signing in and the service itself
     USER_SIGNED_IN = "user.signed_in", "Signed in"
+    CSRF_REFUSED = "request.csrf_refused", "Refused a form that failed the security check (CSRF)"
+    API_TOKEN_CREATED = "api_token.created", "Created an API token"
     DEMO_BUILT = "demo.built", "Demo world built"
     # Reading case data
     CASE_VIEWED = "case.viewed", "Viewed a case page"
