@@ -116,6 +116,7 @@ def test_disposals_are_the_spec_keys_and_split_into_custodial_and_with_requireme
     assert not custody.CUSTODIAL_DISPOSALS & custody.DISPOSALS_WITH_REQUIREMENTS
     assert custody.EXTENDED_OR_INDETERMINATE < custody.CUSTODIAL_DISPOSALS
     assert "custody" not in custody.EXTENDED_OR_INDETERMINATE
+    assert "Parole Board" in custody.INDETERMINATE_REASON
 
 
 def test_every_disposal_has_a_tier_sentence_kind() -> None:

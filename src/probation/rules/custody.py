@@ -39,6 +39,11 @@ CUSTODIAL_DISPOSALS: Final[frozenset[str]] = frozenset(
 EXTENDED_OR_INDETERMINATE: Final[frozenset[str]] = frozenset(
     {"custody_extended", "custody_indeterminate"}
 )
+#: Why an indeterminate sentence has no computed dates: the reason recorded in their place.
+INDETERMINATE_REASON: Final = (
+    "Indeterminate sentence (life or IPP): release is decided by the Parole Board, so no release "
+    "date is computed."
+)
 #: Disposals that carry requirements (community orders and suspended sentence orders).
 DISPOSALS_WITH_REQUIREMENTS: Final[frozenset[str]] = frozenset(
     {"community_order", "suspended_sentence_order"}
