@@ -1,12 +1,17 @@
 """Court events, offences, criminal history, sentences and requirements.
 
-Offence categories are the OGRS3 keys of ``domain/ogrs3.md``; disposals and requirement keys are
-those of ``domain/sentences.md``.
+Offence categories are the OGRS3 keys of ``docs/domain/ogrs3.md``; disposals and requirement keys
+are those of ``docs/domain/sentences.md``. The rules own that vocabulary
+(``probation.rules.ogrs3.OFFENCE_CATEGORIES``, ``probation.rules.custody.DISPOSALS``,
+``probation.rules.reference.REQUIREMENT_KEYS``); the choices here stay literal, so that migrations
+do not churn, and ``tests/rules/test_vocabulary_contracts.py`` holds them equal.
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+from probation.rules.custody import CUSTODIAL_DISPOSALS
 
 
 class Ogrs3Category(models.TextChoices):
@@ -119,11 +124,6 @@ class Disposal(models.TextChoices):
     CUSTODY_INDETERMINATE = "custody_indeterminate", "Life or IPP"
 
 
-CUSTODIAL_DISPOSALS = frozenset(
-    {Disposal.CUSTODY, Disposal.CUSTODY_EXTENDED, Disposal.CUSTODY_INDETERMINATE}
-)
-
-
 class SentenceStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"
@@ -131,7 +131,7 @@ class SentenceStatus(models.TextChoices):
 
 
 class Sentence(models.Model):
-    """A disposal with its key dates. Custody dates follow ``domain/sentences.md``."""
+    """A disposal with its key dates. Custody dates follow ``docs/domain/sentences.md``."""
 
     case = models.ForeignKey("people.Case", on_delete=models.CASCADE, related_name="sentences")
     court_event = models.ForeignKey(
@@ -163,6 +163,7 @@ class Sentence(models.Model):
 
     @property
     def is_custodial(self) -> bool:
+        """A custodial disposal (``probation.rules.custody.CUSTODIAL_DISPOSALS``)."""
         return self.disposal in CUSTODIAL_DISPOSALS
 
 

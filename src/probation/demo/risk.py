@@ -26,10 +26,17 @@ from probation.demo import data
 from probation.demo.world import BATCH_SIZE, BuildContext, Chunk, Weighted, days
 from probation.risk.batch import recompute_all_tiers
 from probation.risk.facts import HistoryFacts, ogrs3_facts
-from probation.risk.models import ROSH_ORDER, Assessment, Registration
+from probation.risk.models import Assessment, Registration
 from probation.risk.questionnaire import SECTIONS, YES_NO
 from probation.risk.services import need_severities
 from probation.rules import ogrs3
+from probation.rules.allocation import DEFAULT_POLICY, HIGH_ROSH_LEVELS, AllocationFacts, decide
+from probation.rules.custody import (
+    CUSTODIAL_DISPOSALS,
+    EXTENDED_OR_INDETERMINATE,
+    TWELVE_MONTHS_DAYS,
+)
+from probation.rules.tiering import ROSH_LEVELS, highest_rosh
 
 RISK_SALT = 1
 # Share of cases with an assessment at sentence: the rest have none (tier change level 2, and the
@@ -40,9 +47,8 @@ ASSESSED_RATE = 0.9
 REGISTERED_RATE = 0.25
 SEXUAL_REGISTERED_RATE = 0.7
 MAPPA_REGISTERED_RATE = 0.6
-# The sift's RSR threshold (domain/allocation.md): the demo CRC caseloads stay under it.
-RSR_NPS_THRESHOLD = 6.9
-LEVELS = ("low", "medium", "high", "very_high")
+# The sift's RSR threshold (docs/domain/allocation.md): the demo CRC caseloads stay under it.
+RSR_NPS_THRESHOLD: float = DEFAULT_POLICY.parameters["rsr_threshold"]
 AUDIENCES = ("public", "known_adult", "children", "staff")
 
 _ROSH = {disposal: Weighted(table) for disposal, table in data.ROSH_BY_DISPOSAL.items()}
@@ -73,7 +79,7 @@ class AssessmentDraft:
 
     @property
     def overall_rosh(self) -> str:
-        return max(self.rosh.values(), key=ROSH_ORDER.__getitem__)
+        return highest_rosh(self.rosh.values())
 
 
 @dataclass
@@ -108,9 +114,9 @@ class RiskDraft:
 
     @property
     def beyond_pso(self) -> bool:
-        """A PSO or PQiP may not hold the case (domain/allocation.md, role boundaries)."""
+        """A PSO or PQiP may not hold the case (docs/domain/allocation.md, role boundaries)."""
         return (
-            self.rosh in ("high", "very_high")
+            self.rosh in HIGH_ROSH_LEVELS
             or self.mappa_category is not None
             or any(r.kind == "child_protection" and r.ended_on is None for r in self.registrations)
         )
@@ -156,14 +162,14 @@ def _audiences(rng: random.Random, overall: str, category: str) -> dict[str, str
         primary = "known_adult"
     else:
         primary = "public"
-    top = LEVELS.index(overall)
+    top = ROSH_LEVELS.index(overall)
     levels = {}
     for audience in AUDIENCES:
         if audience == primary:
             levels[audience] = overall
             continue
         lower = _LOWER_BY.pick(rng) + (1 if audience == "staff" else 0)
-        levels[audience] = LEVELS[max(0, top - lower)]
+        levels[audience] = ROSH_LEVELS[max(0, top - lower)]
     return levels
 
 
@@ -215,14 +221,50 @@ def _registrations(
     closed_on: dt.date | None,
     crc_only: bool,
 ) -> list[RegistrationDraft]:
-    sexual = category in data.SEXUAL_CATEGORIES
-    rate = SEXUAL_REGISTERED_RATE if sexual else REGISTERED_RATE
+    """Some cases are registered (complexity factors, IOM) soon after sentence; the registrations
+    of a closed case ended with it, and a few others have ended since."""
+    rate = SEXUAL_REGISTERED_RATE if category in data.SEXUAL_CATEGORIES else REGISTERED_RATE
     if mappa_category is not None:
         rate = max(rate, MAPPA_REGISTERED_RATE)
     if rng.random() >= rate:
         return []
+    weights = _registration_weights(
+        sex=sex,
+        age=age,
+        category=category,
+        likelihood=likelihood,
+        mappa_category=mappa_category,
+        crc_only=crc_only,
+    )
+    drafts = []
+    end = closed_on or as_of
+    for _ in range(_REGISTRATION_COUNT.pick(rng)):
+        kind = Weighted({k: w for k, w in weights.items() if w > 0}).pick(rng)
+        weights[kind] = 0.0
+        registered_on = sentence_date + days(
+            rng.randrange(0, 1 + min(60, (end - sentence_date).days))
+        )
+        ended_on: dt.date | None = None
+        if closed_on is not None:
+            ended_on = closed_on
+        elif rng.random() < 0.1 and as_of > registered_on:
+            ended_on = registered_on + days(rng.randrange(1, 1 + (as_of - registered_on).days))
+        drafts.append(RegistrationDraft(kind, registered_on, ended_on))
+    return drafts
+
+
+def _registration_weights(
+    *,
+    sex: str,
+    age: float,
+    category: str,
+    likelihood: float,
+    mappa_category: int | None,
+    crc_only: bool,
+) -> dict[str, float]:
+    """How likely each kind of registration is, given the person and the offence."""
     weights = dict(data.REGISTRATION_WEIGHTS)
-    if sexual:
+    if category in data.SEXUAL_CATEGORIES:
         weights["child_protection"] *= 6
         weights["risk_to_children"] *= 12 if category == "sexual_child" else 4
     if category in data.ACQUISITIVE_CATEGORIES:
@@ -239,21 +281,47 @@ def _registrations(
         weights["terrorism"] = 1.5
     if crc_only:
         weights["public_interest"] = 0.0  # the sift would give the case to the NPS
-    drafts = []
-    end = closed_on or as_of
-    for _ in range(_REGISTRATION_COUNT.pick(rng)):
-        kind = Weighted({k: w for k, w in weights.items() if w > 0}).pick(rng)
-        weights[kind] = 0.0
-        registered_on = sentence_date + days(
-            rng.randrange(0, 1 + min(60, (end - sentence_date).days))
-        )
-        ended_on: dt.date | None = None
-        if closed_on is not None:
-            ended_on = closed_on
-        elif rng.random() < 0.1 and as_of > registered_on:
-            ended_on = registered_on + days(rng.randrange(1, 1 + (as_of - registered_on).days))
-        drafts.append(RegistrationDraft(kind, registered_on, ended_on))
-    return drafts
+    return weights
+
+
+def _mappa(
+    rng: random.Random,
+    *,
+    overall: str,
+    category: str,
+    disposal: str,
+    length_days: int | None,
+    crc_only: bool,
+) -> tuple[int | None, int | None]:
+    """MAPPA category and level: sexual offenders, violent offenders sentenced to 12 months or
+    more, a few other dangerous offenders; none for the demo CRC caseloads."""
+    mappa_category: int | None = None
+    roll = rng.random()
+    if category in data.SEXUAL_CATEGORIES:
+        mappa_category = 1 if roll < 0.9 else None
+    elif disposal in EXTENDED_OR_INDETERMINATE:
+        mappa_category = 2 if roll < 0.5 else None
+    elif category in ("violence", "robbery") and _long_custody(disposal, length_days):
+        mappa_category = 2 if roll < 0.12 else None
+    elif overall in HIGH_ROSH_LEVELS and roll < 0.01:
+        mappa_category = 3
+    if crc_only or mappa_category is None:
+        return None, None
+    mappa_level = _MAPPA_LEVEL[overall].pick(rng)
+    if mappa_category == 3:
+        mappa_level = max(2, mappa_level)  # category 3 is managed at level 2 or 3
+    return mappa_category, mappa_level
+
+
+def _rsr(rng: random.Random, overall: str, *, crc_only: bool) -> Decimal | None:
+    """RSR for most people, higher with RoSH; under the sift's threshold for the demo CRC."""
+    if rng.random() >= data.RSR_RATE:
+        return None
+    mean = data.RSR_MEAN_BY_ROSH[overall]
+    value = min(15.0, rng.gammavariate(2.0, mean / 2))
+    if crc_only:
+        value = min(value, RSR_NPS_THRESHOLD - 0.9)
+    return Decimal(f"{value:.2f}")
 
 
 def make_risk(
@@ -280,7 +348,7 @@ def make_risk(
     rng = ctx.person_rng(index, RISK_SALT)
     crc_only = organisation == "CRC"
     sexual = category in data.SEXUAL_CATEGORIES
-    custodial = disposal in ("custody", "custody_extended", "custody_indeterminate")
+    custodial = disposal in CUSTODIAL_DISPOSALS
     age = (sentence_date - date_of_birth).days / 365.25
 
     score, detail = _ogrs3(
@@ -294,34 +362,18 @@ def make_risk(
     likelihood = score.two_year / 100
 
     overall = (_ROSH_SEXUAL if sexual else _ROSH[disposal]).pick(rng)
-    if crc_only and overall in ("high", "very_high"):
+    if crc_only and overall in HIGH_ROSH_LEVELS:
         overall = "medium"
 
-    mappa_category: int | None = None
-    roll = rng.random()
-    if sexual:
-        mappa_category = 1 if roll < 0.9 else None
-    elif disposal in ("custody_extended", "custody_indeterminate"):
-        mappa_category = 2 if roll < 0.5 else None
-    elif category in ("violence", "robbery") and custodial and (length_days or 0) >= 365:
-        mappa_category = 2 if roll < 0.12 else None
-    elif overall in ("high", "very_high") and roll < 0.01:
-        mappa_category = 3
-    if crc_only:
-        mappa_category = None
-    mappa_level: int | None = None
-    if mappa_category is not None:
-        mappa_level = _MAPPA_LEVEL[overall].pick(rng)
-        if mappa_category == 3:
-            mappa_level = max(2, mappa_level)  # category 3 is managed at level 2 or 3
-
-    rsr: Decimal | None = None
-    if rng.random() < data.RSR_RATE:
-        mean = data.RSR_MEAN_BY_ROSH[overall]
-        value = min(15.0, rng.gammavariate(2.0, mean / 2))
-        if crc_only:
-            value = min(value, RSR_NPS_THRESHOLD - 0.9)
-        rsr = Decimal(f"{value:.2f}")
+    mappa_category, mappa_level = _mappa(
+        rng,
+        overall=overall,
+        category=category,
+        disposal=disposal,
+        length_days=length_days,
+        crc_only=crc_only,
+    )
+    rsr = _rsr(rng, overall, crc_only=crc_only)
 
     registrations = _registrations(
         rng,
@@ -341,11 +393,7 @@ def make_risk(
 
     rosh = _audiences(rng, overall, category)
     report_type = _REPORT.pick(rng)
-    if (
-        sexual
-        or disposal in ("custody_extended", "custody_indeterminate")
-        or (custodial and (length_days or 0) >= 365)
-    ):
+    if sexual or disposal in EXTENDED_OR_INDETERMINATE or _long_custody(disposal, length_days):
         report_type = "standard"
     answers = _answers(rng, likelihood=likelihood, category=category, no_fixed_abode=no_fixed_abode)
     previous = len([d for d in sanction_dates if d < conviction_date])
@@ -366,18 +414,28 @@ def make_risk(
         ogrs3_detail=detail,
     )
     draft = RiskDraft(assessment=assessment, registrations=registrations)
-    if organisation == "NPS" and not _nps_by_sift(draft):
-        rosh[max(rosh, key=lambda a: ROSH_ORDER[rosh[a]])] = "high"
+    if organisation == "NPS" and not _nps_by_sift(draft, area):
+        top = highest_rosh(rosh.values())
+        rosh[next(audience for audience, level in rosh.items() if level == top)] = "high"
     return draft
 
 
-def _nps_by_sift(draft: RiskDraft) -> bool:
-    return (
-        draft.rosh in (None, "high", "very_high")
-        or draft.mappa_category is not None
-        or (draft.rsr is not None and draft.rsr >= RSR_NPS_THRESHOLD)
-        or draft.public_interest
+def _long_custody(disposal: str, length_days: int | None) -> bool:
+    """Custody of 12 months or more."""
+    return disposal in CUSTODIAL_DISPOSALS and (length_days or 0) >= TWELVE_MONTHS_DAYS
+
+
+def _nps_by_sift(draft: RiskDraft, area: str) -> bool:
+    """Whether the sift (the default policy) gives the case to the NPS."""
+    facts = AllocationFacts(
+        rosh=draft.rosh,
+        home_contract_area=area,
+        court_contract_area=area,
+        mappa_category=draft.mappa_category,
+        rsr=draft.rsr,
+        public_interest=draft.public_interest,
     )
+    return decide(facts).organisation == "NPS"
 
 
 # --- Build steps ---------------------------------------------------------------------------------

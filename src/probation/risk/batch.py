@@ -55,9 +55,8 @@ class RecomputeReport:
 
 def _assessment_view(row: dict[str, Any]) -> SimpleNamespace:
     """The attributes ``tier_facts`` reads from an assessment, without building a model."""
-    levels = [row["rosh_public"], row["rosh_known_adult"], row["rosh_children"], row["rosh_staff"]]
-    order = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
-    return SimpleNamespace(**row, rosh=max(levels, key=order.__getitem__))
+    levels = (row["rosh_public"], row["rosh_known_adult"], row["rosh_children"], row["rosh_staff"])
+    return SimpleNamespace(**row, rosh=tiering.highest_rosh(levels))
 
 
 def _latest_assessments(ids: IdRange) -> dict[int, SimpleNamespace]:

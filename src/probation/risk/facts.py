@@ -11,23 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from probation.rules.custody import TIER_SENTENCE_KIND
+from probation.rules.dates import whole_years
 from probation.rules.ogrs3 import Ogrs3Facts
 from probation.rules.tiering import TierFacts, TierSentence
 
-SENTENCE_KIND = {
-    "community_order": "community",
-    "suspended_sentence_order": "suspended",
-    "custody": "custodial",
-    "custody_extended": "custodial",
-    "custody_indeterminate": "custodial",
-}
 IOM = "integrated_offender_management"
-
-
-def age_on(date_of_birth: dt.date, day: dt.date) -> int:
-    """Whole years of age on ``day``."""
-    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - int(before_birthday)
 
 
 @dataclass(frozen=True)
@@ -59,7 +48,7 @@ def ogrs3_facts(history: HistoryFacts) -> Ogrs3Facts | None:
         conviction_date=history.conviction_date,
         follow_up_start=max(follow_up, history.conviction_date),
         total_sanctions=len(earlier) + 1,
-        first_sanction_age=age_on(history.date_of_birth, first),
+        first_sanction_age=whole_years(history.date_of_birth, first),
         offence_category=history.offence_category,
     )
 
@@ -80,7 +69,7 @@ def tier_facts(
     """
     kinds = set(registrations)
     active_sentences = [
-        TierSentence(kind=SENTENCE_KIND[disposal], active=True, requirements=tuple(reqs))
+        TierSentence(kind=TIER_SENTENCE_KIND[disposal], active=True, requirements=tuple(reqs))
         for disposal, reqs in sentences
     ]
     from probation.risk.questionnaire import impulsivity_or_temper

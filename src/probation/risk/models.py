@@ -1,8 +1,12 @@
 """Assessments at court, registrations and the history of a case's tier.
 
-OGRS3 is computed from the case's own history (``domain/ogrs3.md``), never typed in; the tier is
-recomputed whenever a fact it depends on changes, and each change is kept with the facts and the
-explanation (``domain/tiering.md``).
+OGRS3 is computed from the case's own history (``docs/domain/ogrs3.md``), never typed in; the tier
+is recomputed whenever a fact it depends on changes, and each change is kept with the facts and
+the explanation (``docs/domain/tiering.md``).
+
+The choices mirror the rules' vocabulary (:mod:`probation.rules`): RoSH levels, OGRS3 bands, MAPPA
+categories and levels, complexity factors. They stay literal, so that migrations do not churn;
+``tests/rules/test_vocabulary_contracts.py`` holds them equal to the rules' constants.
 """
 
 from __future__ import annotations
@@ -12,15 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from probation.rules.tiering import highest_rosh
+
 
 class RoshLevel(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
     HIGH = "high", "High"
     VERY_HIGH = "very_high", "Very high"
-
-
-ROSH_ORDER = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
 
 
 class Ogrs3Band(models.TextChoices):
@@ -94,15 +97,16 @@ class Assessment(models.Model):
     @property
     def rosh(self) -> str:
         """The overall RoSH: the highest across audiences."""
-        levels = [self.rosh_public, self.rosh_known_adult, self.rosh_children, self.rosh_staff]
-        return max(levels, key=lambda level: ROSH_ORDER[level])
+        return highest_rosh(
+            (self.rosh_public, self.rosh_known_adult, self.rosh_children, self.rosh_staff)
+        )
 
     def get_rosh_display(self) -> str:
         return str(RoshLevel(self.rosh).label)
 
 
 class RegistrationKind(models.TextChoices):
-    """The complexity factors of ``domain/tiering.md``, plus integrated offender management."""
+    """The complexity factors of ``docs/domain/tiering.md``, plus integrated offender management."""
 
     MENTAL_HEALTH = "mental_health", "Mental health issues"
     SELF_HARM = "self_harm", "Risk of self-harm"

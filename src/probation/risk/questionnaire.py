@@ -1,6 +1,6 @@
 """The needs questions asked at assessment, section by section.
 
-``domain/tiering.md`` fixes how answers score (yes = 2; problem: some = 1, significant = 2;
+``docs/domain/tiering.md`` fixes how answers score (yes = 2; problem: some = 1, significant = 2;
 frequency: previously = 1, currently = 2) and each section's thresholds, but not the questions.
 These are the platform's own, modelled on the OASys sections, chosen so that every section can
 reach its "severe" threshold (docs/adr/0006-assessment-questions.md).
