@@ -32,6 +32,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from probation.contracts.models import ContractArea
 from probation.core.audit import to_jsonable
@@ -484,6 +485,37 @@ def reset_world() -> dict[str, int]:
     return removed
 
 
+def _check_can_build(people: int) -> None:
+    """Refuse, saying why, a build that cannot work or would mix with existing case data."""
+    if people < 1:
+        raise DemoError("Build at least one person.")
+    if world_state() != "none":
+        raise DemoError("A demo world already exists: run probation demo --reset to rebuild it.")
+    if Person.objects.exists():
+        raise DemoError(
+            "The database already holds people who are not a demo world; "
+            "probation demo --reset deletes all case data first."
+        )
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise DemoError("The demo needs PostgreSQL or SQLite 3.35+ (bulk insert returning keys).")
+
+
+def _build_people(ctx: BuildContext) -> None:
+    """The chunk steps over every chunk of people, a transaction each, reporting progress."""
+    people, chunk_size = ctx.people_total, ctx.chunk_size
+    if ctx.phase:
+        ctx.phase(f"Building a demo world of {people:,} people")
+    if ctx.progress:
+        ctx.progress(0, people)
+    for number, start in enumerate(range(0, people, chunk_size)):
+        chunk = Chunk(index=number, start=start, stop=min(people, start + chunk_size))
+        with transaction.atomic():
+            for step in CHUNK_STEPS:
+                step(ctx, chunk)
+        if ctx.progress:
+            ctx.progress(chunk.stop, people)
+
+
 def build_world(
     *,
     people: int = DEFAULT_PEOPLE,
@@ -499,22 +531,12 @@ def build_world(
     seed and ``as_of`` give the same world. ``phase`` is told what is happening before each slow
     part (people, then tiers) and ``progress(done, total)`` how far it has got.
     """
-    if people < 1:
-        raise DemoError("Build at least one person.")
-    if world_state() != "none":
-        raise DemoError("A demo world already exists: run probation demo --reset to rebuild it.")
-    if Person.objects.exists():
-        raise DemoError(
-            "The database already holds people who are not a demo world; "
-            "probation demo --reset deletes all case data first."
-        )
-    if not connection.features.can_return_rows_from_bulk_insert:
-        raise DemoError("The demo needs PostgreSQL or SQLite 3.35+ (bulk insert returning keys).")
+    _check_can_build(people)
     started = time.perf_counter()
     ctx = BuildContext(
         seed=seed,
         people_total=people,
-        as_of=as_of or dt.date.today(),
+        as_of=as_of or timezone.localdate(),
         chunk_size=chunk_size,
         password_hash=make_password(data.DEMO_PASSWORD),
         phase=phase,
@@ -522,19 +544,7 @@ def build_world(
     )
     for setup in SETUP_STEPS:
         setup(ctx)
-    done = 0
-    if phase:
-        phase(f"Building a demo world of {people:,} people")
-    if progress:
-        progress(0, people)
-    for number, start in enumerate(range(0, people, chunk_size)):
-        chunk = Chunk(index=number, start=start, stop=min(people, start + chunk_size))
-        with transaction.atomic():
-            for step in CHUNK_STEPS:
-                step(ctx, chunk)
-        done = chunk.stop
-        if progress:
-            progress(done, people)
+    _build_people(ctx)
     with transaction.atomic():
         for finish in FINISH_STEPS:
             finish(ctx)

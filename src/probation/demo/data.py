@@ -2,7 +2,7 @@
 
 Everything here is plain data, so the world is reproducible for a seed and needs no Faker at run
 time. Weights are our own plausible choices for a demonstration, not published statistics, unless
-a ``domain/`` document is cited.
+a ``docs/domain/`` document is cited.
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ TOWNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 
-# The NPS division that covers each contract package area (domain/operating-model.md).
+# The NPS division that covers each contract package area (docs/domain/operating-model.md).
 AREA_DIVISION: Final = {
     "C01": "North East", "C03": "North East", "C09": "North East", "C10": "North East",
     "C19": "North East",
@@ -372,7 +372,8 @@ POSTCODE_UNIT_LETTERS: Final = "ABDEFGHJLNPQRSTUWXYZ"
 
 # --- Offending ---------------------------------------------------------------------------------
 
-# Main current offence of people starting supervision, by OGRS3 category (domain/ogrs3.md keys).
+# Main current offence of people starting supervision, by OGRS3 category (the keys of
+# docs/domain/ogrs3.md).
 CURRENT_OFFENCE_WEIGHTS: Final = {
     "violence": 26.0, "theft": 13.0, "drug_possession_supply": 9.0, "motoring": 6.0,
     "drink_driving": 5.0, "public_order": 5.0, "burglary_domestic": 4.0, "burglary_other": 2.0,
@@ -390,8 +391,8 @@ HISTORY_OFFENCE_WEIGHTS: Final = {
 }  # fmt: skip
 SEXUAL_CATEGORIES: Final = frozenset({"sexual_not_child", "sexual_child"})
 
-# Disposals (domain/sentences.md keys): about 55% community order, 15% suspended sentence order,
-# 30% custody, of which a few extended or indeterminate sentences.
+# Disposals (docs/domain/sentences.md keys): about 55% community order, 15% suspended sentence
+# order, 30% custody, of which a few extended or indeterminate sentences.
 DISPOSAL_WEIGHTS: Final = {
     "community_order": 55.0,
     "suspended_sentence_order": 15.0,
@@ -411,7 +412,7 @@ CUSTODY_MONTHS: Final = {
 }  # fmt: skip
 
 # Requirements of community and suspended sentence orders: how often an order carries each
-# (domain/sentences.md keys). Every order carries at least one.
+# (docs/domain/sentences.md keys). Every order carries at least one.
 REQUIREMENT_RATES: Final = {
     "unpaid_work": 0.50,
     "rehabilitation_activity": 0.55,

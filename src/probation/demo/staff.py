@@ -250,15 +250,10 @@ def _nps_pools(grade: str, area: str | None, division: str | None) -> list[str]:
     return [f"nps:{division}", f"npspo:{division}"] if grade == "PO" else [f"nps:{division}"]
 
 
-def step_staff(ctx: BuildContext) -> None:
-    """Offices, teams and staff in every organisation, sized to the caseload; the demo sign-ins."""
-    rng = random.Random(f"{ctx.seed}:staff")
-    writer = _StaffWriter(ctx, rng)
-    specs = {spec.username: spec for spec in DEMO_SIGNINS}
-    quota = ctx.plan.quota
-    tagged = Counter(ctx.plan.tags.values())
-
-    # Each CRC: practitioners for its share of the area's cases (about 80% of them).
+def _crc_staff(
+    writer: _StaffWriter, quota: dict[str, int], tagged: Counter[str], specs: dict[str, SignInSpec]
+) -> None:
+    """Each CRC: practitioners for its share of the area's cases (about 80% of them)."""
     for area_code, area_towns in data.TOWNS.items():
         org = f"CRC-{area_code}"
         cases = quota[area_code] * CRC_SHARE
@@ -279,8 +274,12 @@ def step_staff(ctx: BuildContext) -> None:
             first_manager=specs["manager"] if demo else None,
         )
 
-    # The NPS: per division, offender managers for about 20% of cases, court teams in every area,
-    # an enforcement team per division.
+
+def _nps_staff(
+    writer: _StaffWriter, quota: dict[str, int], tagged: Counter[str], specs: dict[str, SignInSpec]
+) -> None:
+    """The NPS: per division, offender managers for about 20% of cases, court teams in every
+    area, an enforcement team per division; and the administrator."""
     divisions: dict[str, list[str]] = {}
     for area_code, division in data.AREA_DIVISION.items():
         divisions.setdefault(division, []).append(area_code)
@@ -303,19 +302,7 @@ def step_staff(ctx: BuildContext) -> None:
             pool=_nps_pools,
             first_member=specs["nps.practitioner"] if demo else None,
         )
-        for area_code in area_codes:
-            town = data.TOWNS[area_code][0][0]
-            office = writer.office("NPS", f"{town} office", area_code, division)
-            team = writer.team("NPS", f"{town} court team", office)
-            for k in range(max(1, round(quota[area_code] / 1500))):
-                writer.person(
-                    "NPS",
-                    roles=(RoleCode.COURT_OFFICER,),
-                    grade="PSO" if k % 3 else "PO",
-                    team=team,
-                    pools=[f"court:{area_code}"],
-                    spec=specs["court.officer"] if area_code == "C08" and k == 0 else None,
-                )
+        _court_teams(writer, quota, specs, division=division, area_codes=area_codes)
         first_office = writer.office("NPS", f"{towns[0][0]} office", area_codes[0], division)
         team = writer.team("NPS", f"{division} enforcement team", first_office)
         for k in range(max(1, round(people / 5000))):
@@ -328,9 +315,38 @@ def step_staff(ctx: BuildContext) -> None:
             )
     writer.person("NPS", roles=(RoleCode.ADMINISTRATOR,), spec=specs["admin"], part_time=False)
 
-    # The electronic monitoring provider's monitoring centre.
+
+def _court_teams(
+    writer: _StaffWriter,
+    quota: dict[str, int],
+    specs: dict[str, SignInSpec],
+    *,
+    division: str,
+    area_codes: list[str],
+) -> None:
+    """An NPS court team in every area of the division, about one officer per 1,500 cases."""
+    for area_code in area_codes:
+        town = data.TOWNS[area_code][0][0]
+        office = writer.office("NPS", f"{town} office", area_code, division)
+        team = writer.team("NPS", f"{town} court team", office)
+        for k in range(max(1, round(quota[area_code] / 1500))):
+            writer.person(
+                "NPS",
+                roles=(RoleCode.COURT_OFFICER,),
+                grade="PSO" if k % 3 else "PO",
+                team=team,
+                pools=[f"court:{area_code}"],
+                spec=specs["court.officer"] if area_code == "C08" and k == 0 else None,
+            )
+
+
+def _monitoring_and_commissioner_staff(
+    writer: _StaffWriter, people_total: int, specs: dict[str, SignInSpec]
+) -> None:
+    """The electronic monitoring provider's monitoring centre; the commissioner's contract
+    managers (about one for every three areas) and auditors."""
     office = writer.office("EMS", "Monitoring centre", None, None)
-    operators = max(3, ctx.people_total // 5000)
+    operators = max(3, people_total // 5000)
     for k in range(operators + 1):
         team = writer.team("EMS", f"Monitoring team {'ABCD'[k % 4]}", office)
         writer.person(
@@ -339,8 +355,6 @@ def step_staff(ctx: BuildContext) -> None:
             team=team,
             spec=specs["monitoring.operator"] if k == 0 else None,
         )
-
-    # The commissioner: a contract manager for about every three areas, and auditors.
     office = writer.office("MOJ", "102 Petty France", None, None)
     team = writer.team("MOJ", "Contract management", office)
     for k in range(8):
@@ -358,6 +372,17 @@ def step_staff(ctx: BuildContext) -> None:
             team=team,
             spec=specs["auditor"] if k == 0 else None,
         )
+
+
+def step_staff(ctx: BuildContext) -> None:
+    """Offices, teams and staff in every organisation, sized to the caseload; the demo sign-ins."""
+    rng = random.Random(f"{ctx.seed}:staff")
+    writer = _StaffWriter(ctx, rng)
+    specs = {spec.username: spec for spec in DEMO_SIGNINS}
+    tagged = Counter(ctx.plan.tags.values())
+    _crc_staff(writer, ctx.plan.quota, tagged, specs)
+    _nps_staff(writer, ctx.plan.quota, tagged, specs)
+    _monitoring_and_commissioner_staff(writer, ctx.people_total, specs)
 
     staff = Staff()
     with transaction.atomic():

@@ -23,7 +23,7 @@ DEFAULT_PEOPLE = 3000
 DEFAULT_SEED = 2014
 CHUNK_SIZE = 5000
 BATCH_SIZE = 2000
-# About one practitioner per 40 cases (domain/workload.md: a full-time caseload).
+# About one practitioner per 40 cases (docs/domain/workload.md: a full-time caseload).
 CASES_PER_PRACTITIONER = 40
 TEAM_SIZE = 8
 CLOSED_RATE = 0.10
@@ -136,7 +136,7 @@ class Staff:
     crc: dict[str, Pool] = field(default_factory=dict)  # area code → CRC practitioners
     crc_qualified: dict[str, Pool] = field(default_factory=dict)  # area code → PO and PQiP
     nps: dict[str, Pool] = field(default_factory=dict)  # division name → NPS practitioners
-    # POs only: the cases a PSO or PQiP may not hold (domain/allocation.md, role boundaries).
+    # POs only: the cases a PSO or PQiP may not hold (docs/domain/allocation.md, role boundaries).
     crc_po: dict[str, Pool] = field(default_factory=dict)  # area code → CRC POs
     nps_po: dict[str, Pool] = field(default_factory=dict)  # division name → NPS POs
     court: dict[str, Pool] = field(default_factory=dict)  # area code → NPS court officers
@@ -285,29 +285,17 @@ class DemoError(Exception):
     """The demo world cannot be built as asked; the message says why and what to do."""
 
 
-# --- Small date and choice helpers ---------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    return add_months(day, 12 * years)
+# --- Small day-count and choice helpers ----------------------------------------------------------
+# Calendar arithmetic (adding months or years) is the rules': probation.rules.dates.
 
 
 def days(n: int | float) -> dt.timedelta:
+    """A whole number of days (a fraction is dropped), for drawn gaps and ages."""
     return dt.timedelta(days=int(n))
 
 
 def months_to_days(months: float) -> int:
+    """About ``months`` in days, at least one: the length of an order drawn in months."""
     return max(1, round(months * _DAYS_PER_MONTH))
 
 
