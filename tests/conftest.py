@@ -58,9 +58,15 @@ def administrator(db: Any) -> Any:
 
 @pytest.fixture
 def crc_case(crc_practitioner: Any) -> Any:
-    """An active Merseyside CRC case supervised by ``crc_practitioner``."""
+    """An active Merseyside CRC case supervised by ``crc_practitioner``.
+
+    The surname is one no generated staff name can contain, so "the surname is not on the
+    refusal page" cannot fail because the signed-in user shares it.
+    """
     return CaseFactory(
-        responsible_organisation=organisation("CRC-C08"), responsible_officer=crc_practitioner
+        person=PersonFactory(surname="Quillfeather"),
+        responsible_organisation=organisation("CRC-C08"),
+        responsible_officer=crc_practitioner,
     )
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +16,8 @@ from typer.testing import CliRunner
 from probation.cli import app, setup_django
 from probation.core.models import AuditEvent
 from probation.courts.models import Requirement, Sentence
-from probation.demo import stats as demo_stats
 from probation.demo.world import DEMO_USERNAMES
+from probation.ops import stats as ops_stats
 from probation.people.models import Case, Person
 from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.workforce.models import User
@@ -172,6 +175,14 @@ def test_recompute_tiers_refuses_an_unknown_user() -> None:
 
 
 @pytest.mark.django_db
+def test_recompute_tiers_refuses_a_deactivated_user() -> None:
+    User.objects.create_user(username="left", is_active=False)
+    result = invoke("recompute", "tiers", "--as-user", "left")
+    assert result.exit_code == 1
+    assert "No active user is called 'left'" in result.output
+
+
+@pytest.mark.django_db
 def test_stats_table_shows_each_count() -> None:
     result = invoke("stats")
     assert result.exit_code == 0, result.output
@@ -180,19 +191,19 @@ def test_stats_table_shows_each_count() -> None:
 
 @pytest.mark.django_db
 def test_a_capability_can_register_its_own_count() -> None:
-    demo_stats.register_stat("demo_test_count", lambda: 42)
+    ops_stats.register_stat("demo_test_count", lambda: 42)
     try:
         result = invoke("stats", "--format", "json")
         counts = json.loads(result.output)
         assert counts["demo_test_count"] == 42
         assert next(iter(counts)) == "people"  # built-in counts first
     finally:
-        demo_stats._REGISTRY.pop("demo_test_count")
+        ops_stats._REGISTRY.pop("demo_test_count")
 
 
 @pytest.mark.django_db
 def test_serve_runs_gunicorn_with_the_options_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    from probation.demo import serve
+    from probation.ops import serve
 
     calls: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(serve, "serve_production", lambda **kw: calls.append(("gunicorn", kw)))
@@ -208,7 +219,7 @@ def test_serve_runs_gunicorn_with_the_options_given(monkeypatch: pytest.MonkeyPa
 def test_gunicorn_server_loads_the_wsgi_application(monkeypatch: pytest.MonkeyPatch) -> None:
     from gunicorn.app.base import BaseApplication
 
-    from probation.demo import serve
+    from probation.ops import serve
 
     seen: dict[str, Any] = {}
 
@@ -238,3 +249,33 @@ def test_help_lists_the_commands() -> None:
     for command in ("demo", "serve", "stats", "recompute"):
         assert command in result.output
     assert "tiers" in invoke("recompute", "--help").output
+
+
+def test_demo_refuses_in_production_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """In production the demo app is not installed, and ``probation demo`` says so."""
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "probation.cli", "demo", "--people", "100"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "The demo is not installed in production" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "production.sqlite3").exists()  # nothing was migrated or built
+
+
+def test_the_demo_app_is_installed_outside_production() -> None:
+    from django.apps import apps
+
+    assert apps.is_installed("probation.demo")

@@ -1,7 +1,9 @@
 """The ``probation`` command: build a demo world, run the web service, see what the database holds.
 
-Commands stay thin: the work is done in ``probation.demo``. Django is set up by :func:`main`
-before a command runs, so model imports happen inside the commands.
+Commands stay thin: the work is done in ``probation.demo`` (the demo world; not installed in
+production), ``probation.ops`` (serving, counts) and the apps' services and selectors; the command
+itself does no database queries. Django is set up by :func:`main` before a command runs, so those
+imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,6 +31,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from probation.demo.builder import DemoOutcome
+
 app = typer.Typer(
     help="OpenProbation: probation case management for the split NPS/CRC service.",
     no_args_is_help=True,
@@ -42,9 +47,25 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-def _console() -> Console:
+def _console(*, stderr: bool = False) -> Console:
     # soft_wrap: messages stay on one line however narrow the terminal (the terminal wraps them).
-    return Console(highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _progress_bar(console: Console) -> Progress:
+    """A progress bar on ``console``, shown only on a terminal and cleared when it stops (the
+    summary printed afterwards replaces it)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
 
 
 @app.command()
@@ -69,20 +90,19 @@ def demo(
     ] = None,
 ) -> None:
     """Migrate the database and build a synthetic world to try the service with."""
-    from probation.demo.builder import DemoError, run_demo
+    from django.apps import apps
 
     console = _console()
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,  # the summary printed afterwards replaces it
-        disable=not console.is_terminal,
-    )
+    if not apps.is_installed("probation.demo"):
+        console.print(
+            "[red]The demo is not installed in production (DJANGO_ENV=production): "
+            "it builds synthetic people and staff with a shared password. "
+            "Run it on a development or test machine.[/red]"
+        )
+        raise typer.Exit(code=1)
+    from probation.demo.builder import DemoError, run_demo
+
+    bar = _progress_bar(console)
     current: list[TaskID] = [bar.add_task("Preparing", total=None)]
 
     def phase(message: str) -> None:
@@ -113,6 +133,11 @@ def demo(
         if console.is_terminal:
             bar.stop()
 
+    _print_demo_outcome(console, outcome, seed=seed)
+
+
+def _print_demo_outcome(console: Console, outcome: DemoOutcome, *, seed: int) -> None:
+    """What ``probation demo`` did, then the demo sign-ins."""
     if outcome.removed is not None:
         console.print(
             f"Reset: removed {outcome.removed['people']:,} people and "
@@ -150,7 +175,7 @@ def serve(
     ] = False,
 ) -> None:
     """Run the web service (gunicorn; static files served by WhiteNoise)."""
-    from probation.demo.serve import serve_development, serve_production, unapplied_migrations
+    from probation.ops.serve import serve_development, serve_production, unapplied_migrations
 
     console = _console()
     pending = unapplied_migrations()
@@ -173,7 +198,7 @@ def stats(
     ] = OutputFormat.table,
 ) -> None:
     """Count what the database holds: people, cases, staff, sentences, audit events..."""
-    from probation.demo.stats import collect
+    from probation.ops.stats import collect
 
     counts = collect()
     if output is OutputFormat.json:
@@ -218,30 +243,19 @@ def recompute_tiers(
     ] = OutputFormat.table,
 ) -> None:
     """Recompute every case's tier; a history entry (audited) for each one that changed."""
-    from probation.demo.stats import tier_order
+    from probation.ops.stats import tier_order
     from probation.risk.batch import recompute_all_tiers
-    from probation.workforce.models import User
+    from probation.workforce.selectors import active_user_by_username
 
     console = _console()
     user = None
     if as_user is not None:
-        user = User.objects.filter(username=as_user, is_active=True).first()
+        user = active_user_by_username(as_user)
         if user is None:
             console.print(f"[red]No active user is called {as_user!r}.[/red]")
             raise typer.Exit(code=1)
     # The bar goes to stderr, so that --format json leaves stdout to the JSON.
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-        disable=not errors.is_terminal,
-    )
+    bar = _progress_bar(_console(stderr=True))
     task = bar.add_task("Recomputing tiers", total=None)
 
     def progress(done: int, total: int) -> None:

@@ -51,8 +51,11 @@ INSTALLED_APPS = [
     "probation.risk",
     "probation.casework",
     "probation.api",
-    "probation.demo",
 ]
+# The demo world (synthetic people, staff sharing one printed password) is for development and
+# test machines only: in production the app is not installed and `probation demo` refuses.
+if not PRODUCTION:
+    INSTALLED_APPS.append("probation.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

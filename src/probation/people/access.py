@@ -26,7 +26,7 @@ from probation.core.audit import AuditAction, audit
 from probation.core.errors import CaseNotAvailable
 from probation.core.identifiers import normalise_crn
 from probation.people.models import Case
-from probation.people.selectors import case_lookup, refusal_reason
+from probation.people.selectors import case_lookup
 
 CasePageView = Callable[..., HttpResponse]
 
@@ -36,15 +36,14 @@ def case_released_to(*, user: Any, crn: str, page: str, path: str = "") -> Case:
 
     Raises :class:`CaseNotAvailable` for a missing, malformed *or* refused case, identically.
     """
-    case = case_lookup(user=user, crn=crn)
+    case, reason = case_lookup(user=user, crn=crn)
     if case is None:
-        canonical = normalise_crn(crn)
         audit(
             user,
             AuditAction.CASE_ACCESS_REFUSED,
-            crn=canonical or "",
+            crn=normalise_crn(crn) or "",
             details={
-                "reason": refusal_reason(user, canonical),
+                "reason": reason,
                 "requested": crn[:50],
                 "page": page,
             },

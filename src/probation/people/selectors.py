@@ -87,42 +87,69 @@ def people_visible_to(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(case__in=cases_visible_to(user))
 
 
-def refusal_reason(user: Any, crn: str | None) -> str:
-    """Why a case was refused, for the audit log only (never shown to the user)."""
+@dataclass(frozen=True)
+class CaseAccessDecision:
+    """Whether a user may see the case with a CRN: its pk if so, else why not (for auditors)."""
+
+    case_id: int | None
+    reason: str
+
+
+def case_access_decision(*, user: Any, crn: str | None) -> CaseAccessDecision:
+    """Decide access to the case with canonical ``crn`` in one query, whatever the outcome.
+
+    A refused real CRN and an unknown one run the same single query (the first finds one row,
+    the second none) and build no model: the time a refusal takes must not tell whether the CRN
+    exists (``benchmarks/bench_refusal_timing.py`` measures it). Visibility itself is
+    :func:`cases_visible_to`, evaluated for this one row.
+    """
     if user is None or not user.is_authenticated:
-        return "anonymous"
+        return CaseAccessDecision(None, "anonymous")
     if crn is None:
-        return "malformed_crn"
-    case = Case.objects.filter(person__crn=crn).select_related("responsible_organisation").first()
-    if case is None:
-        return "not_found"
+        return CaseAccessDecision(None, "malformed_crn")
+    entries = CaseAccess.objects.filter(case=OuterRef("pk"), user_id=user.pk)
+    found = (
+        Case.objects.filter(person__crn=crn)
+        .annotate(
+            visible=Exists(cases_visible_to(user).filter(pk=OuterRef("pk"))),
+            excluded=Exists(entries.filter(kind=AccessKind.EXCLUSION)),
+            permitted=Exists(entries.filter(kind=AccessKind.RESTRICTION)),
+        )
+        .values_list("pk", "visible", "restricted", "excluded", "permitted")
+        .first()
+    )
+    if found is None:
+        return CaseAccessDecision(None, "not_found")
+    pk, visible, restricted, excluded, permitted = found
+    if visible:
+        return CaseAccessDecision(pk, "")
     if not can_read_cases(user):
-        return "no_case_reading_role"
-    entries = set(case.access_entries.filter(user=user).values_list("kind", flat=True))
-    if AccessKind.EXCLUSION in entries:
-        return "excluded"
-    if case.restricted and AccessKind.RESTRICTION not in entries:
-        return "not_on_restriction_list"
-    return "other_organisation"
+        return CaseAccessDecision(None, "no_case_reading_role")
+    if excluded:
+        return CaseAccessDecision(None, "excluded")
+    if restricted and not permitted:
+        return CaseAccessDecision(None, "not_on_restriction_list")
+    return CaseAccessDecision(None, "other_organisation")
 
 
-def case_lookup(*, user: Any, crn: str) -> Case | None:
-    """The case with ``crn`` if ``user`` may see it, else None (missing, malformed or refused).
+def case_lookup(*, user: Any, crn: str) -> tuple[Case | None, str]:
+    """The case with ``crn`` if ``user`` may see it, else None and the reason for the refusal
+    (missing, malformed or refused: the reason is for the audit trail only).
 
     A pure read: the view or the refusal is audited by :mod:`probation.people.access`, the one
     place where reads of case data are audited.
     """
-    canonical = normalise_crn(crn)
-    if canonical is None:
-        return None
-    return (
-        cases_visible_to(user)
-        .filter(person__crn=canonical)
+    decision = case_access_decision(user=user, crn=normalise_crn(crn))
+    if decision.case_id is None:
+        return None, decision.reason
+    case = (
+        Case.objects.filter(pk=decision.case_id)
         .select_related(
             "person", "responsible_organisation", "responsible_officer", "contract_area"
         )
-        .first()
+        .get()
     )
+    return case, ""
 
 
 def my_cases(*, for_user: Any) -> QuerySet[Case]:

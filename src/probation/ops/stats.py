@@ -2,7 +2,7 @@
 
 Each capability registers its own counts::
 
-    from probation.demo.stats import register_stat
+    from probation.ops.stats import register_stat
     register_stat("risk_assessments_by_rosh", lambda: group_count(Assessment.objects, "rosh"))
 
 A count is an ``int`` or a mapping of label to ``int``. :func:`collect` runs them in registration
@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
+
+from probation.rules.tiering import TIERS
 
 StatValue = int | dict[str, int]
 StatFunction = Callable[[], StatValue]
@@ -131,8 +133,14 @@ def _register_builtin() -> None:
     _REGISTRY.update(existing)  # registered by capabilities: after the built-in ones
 
 
-def tier_order(tier: str) -> tuple[bool, str, int]:
-    """A3, A2 … D0, then the unsupervised (S) tiers in the same order, then anything else."""
-    if len(tier) < 2 or not tier[1].isdigit():
-        return (True, "~" + tier, 0)
-    return (tier.endswith("S"), tier[0], -int(tier[1]))
+_TIER_RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(TIERS)}
+
+
+def tier_order(tier: str) -> tuple[bool, int, str]:
+    """A3, A2 … D0 (the rules' order), then the unsupervised (S) tiers in the same order, then
+    anything else."""
+    unsupervised = tier.endswith("S")
+    rank = _TIER_RANK.get(tier[:-1] if unsupervised else tier)
+    if rank is None:
+        return (True, len(TIERS), tier)
+    return (unsupervised, rank, "")

@@ -40,9 +40,12 @@ def serve_production(*, host: str, port: int, workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from probation.config.wsgi import application
+            # Django is set up with the project's settings by the time this runs (the probation
+            # command does it), so the application is built here rather than imported from
+            # probation.config, which sits above operations in the layers (.importlinter).
+            from django.core.wsgi import get_wsgi_application
 
-            return application
+            return get_wsgi_application()
 
     connections.close_all()  # never share a database connection with forked workers
     Server(
