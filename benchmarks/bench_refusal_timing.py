@@ -37,7 +37,7 @@ from typing import Any
 import requests
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PASSWORD = "bench-refusal-timing-2014"  # noqa: S105 - a benchmark world's throwaway password
+PASSWORD = "bench-refusal-timing-2014"
 
 
 def setup_django(database_url: str | None) -> None:

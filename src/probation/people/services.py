@@ -22,11 +22,11 @@ from probation.people.names import name_key
 from probation.people.search_index import name_keys_register
 from probation.workforce.models import Organisation, RoleCode
 
-ACCESS_ADDED = {
+ACCESS_ADDED: dict[str, AuditAction] = {
     AccessKind.EXCLUSION: AuditAction.CASE_EXCLUSION_ADDED,
     AccessKind.RESTRICTION: AuditAction.CASE_RESTRICTION_ADDED,
 }
-ACCESS_REMOVED = {
+ACCESS_REMOVED: dict[str, AuditAction] = {
     AccessKind.EXCLUSION: AuditAction.CASE_EXCLUSION_REMOVED,
     AccessKind.RESTRICTION: AuditAction.CASE_RESTRICTION_REMOVED,
 }
