@@ -1,4 +1,4 @@
-"""The 21 contract package areas and their dated CRC ownership (domain/reference-data.md).
+"""The 21 contract package areas and their dated CRC ownership (docs/domain/reference-data.md).
 
 Caseload weights are rough relative sizes used only by the demo world. Working Links' three
 areas passed to Seetec in 2019; every other ownership runs from the 2015 share sale, open-ended.

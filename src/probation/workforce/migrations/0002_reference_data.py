@@ -1,5 +1,5 @@
 """Roles, the NPS and its seven divisions, one CRC per contract area, an EM provider and the
-commissioner (domain/operating-model.md, domain/reference-data.md)."""
+commissioner (docs/domain/operating-model.md, docs/domain/reference-data.md)."""
 
 from django.db import migrations
 
