@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
 
     # Signing in and the service itself
     USER_SIGNED_IN = "user.signed_in", "Signed in"
+    SESSION_EXPIRED = "user.session_expired", "Signed out by the session time limit"
     CSRF_REFUSED = "request.csrf_refused", "Refused a form that failed the security check (CSRF)"
     API_TOKEN_CREATED = "api_token.created", "Created an API token"
     DEMO_BUILT = "demo.built", "Demo world built"
