@@ -77,9 +77,9 @@ def test_person_create_writes_person_case_and_events(administrator):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_postgresql_refuses_update_and_delete_of_audit_events(nps_practitioner):
-    from probation.core.audit import audit
+    from probation.core.audit import AuditAction, audit
 
-    event = audit(nps_practitioner, "test.event")
+    event = audit(nps_practitioner, AuditAction.USER_SIGNED_IN)
     for statement in (
         "UPDATE core_auditevent SET action = 'forged' WHERE id = %s",
         "DELETE FROM core_auditevent WHERE id = %s",
@@ -90,7 +90,7 @@ def test_postgresql_refuses_update_and_delete_of_audit_events(nps_practitioner):
             connection.cursor() as cursor,
         ):
             cursor.execute(statement, [event.pk])
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+    assert AuditEvent.objects.get(pk=event.pk).action == AuditAction.USER_SIGNED_IN
 
 
 class TestAuditSearchPage:

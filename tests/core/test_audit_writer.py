@@ -39,9 +39,12 @@ def _creates_audit_rows(tree: ast.AST) -> list[int]:
                 text.startswith("AuditEvent.objects.") and text.endswith(WRITING_METHODS)
             ):
                 lines.append(node.lineno)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if "core_auditevent" in node.value.lower():
-                lines.append(node.lineno)
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and "core_auditevent" in node.value.lower()
+        ):
+            lines.append(node.lineno)
     return lines
 
 

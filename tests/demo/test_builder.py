@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from probation.core.models import AuditEvent
+from probation.core.audit import AuditAction, audit
 from probation.courts.models import PreviousSanction, Sentence
 from probation.demo import data
 from probation.demo.builder import build_world, demo_signins, reset_world, run_demo, world_state
@@ -116,7 +116,7 @@ def test_running_the_demo_twice_builds_once() -> None:
 
 def test_reset_empties_case_data_and_demo_staff_but_keeps_audited_staff(world: Any) -> None:
     practitioner = User.objects.get(username="practitioner")
-    AuditEvent.objects.create(actor=practitioner, actor_label="practitioner", action="case.viewed")
+    audit(practitioner, AuditAction.CASE_VIEWED)
     assert Assessment.objects.exists() and TierCalculation.objects.exists()
     removed = reset_world()
     assert removed["people"] == PEOPLE

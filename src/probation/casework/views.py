@@ -96,7 +96,8 @@ def search(request: HttpRequest) -> HttpResponse:
             offset=(number - 1) * SEARCH_PAGE_SIZE,
             limit=SEARCH_PAGE_SIZE,
         )
-        paginator = Paginator(_FoundCases(results.cases, results.total), SEARCH_PAGE_SIZE)
+        found: Any = _FoundCases(results.cases, results.total)
+        paginator: Paginator[Case] = Paginator(found, SEARCH_PAGE_SIZE)
         page = paginator.get_page(number)
         reads_audited(
             user=request.user,

@@ -1,4 +1,4 @@
-"""Contract package areas and who owned their CRC when (``domain/reference-data.md``)."""
+"""Contract package areas and who owned their CRC when (``docs/domain/reference-data.md``)."""
 
 from __future__ import annotations
 

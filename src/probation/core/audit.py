@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
+from probation.core.audit_chain import chain_head, seal
 from probation.core.bulk import bulk_insert
 from probation.core.models import AuditAction, AuditEvent
 
@@ -137,9 +138,13 @@ def audit(
     details: Any = None,
     path: str = "",
 ) -> AuditEvent:
-    """Record one event. ``actor`` may be anonymous (``None`` or an AnonymousUser)."""
+    """Record one event. ``actor`` may be anonymous (``None`` or an AnonymousUser).
+
+    The event takes the next place in the hash chain, under the chain's lock, with the
+    database's time (:mod:`probation.core.audit_chain`).
+    """
     user, label = _actor(actor)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=user,
         actor_label=label,
         action=_checked(action).value,
@@ -151,6 +156,10 @@ def audit(
         details=to_jsonable(details),
         path=clean_text(path[:500]),
     )
+    with transaction.atomic():
+        seal([event], chain_head())
+        event.save(force_insert=True)
+    return event
 
 
 def audit_many(records: Iterable[AuditRecord]) -> int:
@@ -159,5 +168,9 @@ def audit_many(records: Iterable[AuditRecord]) -> int:
     Call it inside the transaction of the change the events record, as :func:`audit` is.
     """
     events = [record.as_event() for record in records]
-    bulk_insert(AuditEvent, events)
+    if not events:
+        return 0
+    with transaction.atomic():
+        seal(events, chain_head())
+        bulk_insert(AuditEvent, events)
     return len(events)

@@ -52,11 +52,21 @@ class AuditEvent(models.Model):
 
     Written by services in the same transaction as the change they record (never by a signal),
     so no change can exist without its record. Reads of case records and refusals are recorded
-    too. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE.
+    too. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE, and the application's
+    database role may only SELECT and INSERT (docs/security.md).
+
+    Tamper-evident: events form a hash chain in ``seq`` order. Each event's ``hash`` covers its
+    content, its time and the previous event's hash (``prev_hash``), so editing, deleting or
+    inserting a row anywhere breaks every link after it; ``probation audit verify`` names the
+    first broken link. The time is the database's clock, read by the writer
+    (probation/core/audit_chain.py), and a trigger refuses a time far from it.
     """
 
     id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    seq = models.BigIntegerField(
+        unique=True, null=True, help_text="Position in the hash chain (1, 2, 3… with no gaps)."
+    )
+    at = models.DateTimeField(db_index=True, help_text="The database's clock when written.")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -78,6 +88,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     details = models.JSONField(null=True, blank=True)
     path = models.CharField(max_length=500, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

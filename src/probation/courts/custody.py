@@ -8,15 +8,16 @@ from typing import Any
 
 from probation.core.errors import InvalidInput
 from probation.courts.models import Disposal
-from probation.rules.custody import CustodyFacts, custody_dates
+from probation.rules.custody import (
+    CUSTODIAL_DISPOSALS,
+    INDETERMINATE_REASON,
+    CustodyFacts,
+    custody_dates,
+)
 
 
 def is_custodial(disposal: str) -> bool:
-    return disposal in (
-        Disposal.CUSTODY,
-        Disposal.CUSTODY_EXTENDED,
-        Disposal.CUSTODY_INDETERMINATE,
-    )
+    return disposal in CUSTODIAL_DISPOSALS
 
 
 def custody_dates_for(
@@ -35,10 +36,7 @@ def custody_dates_for(
             "sentence_expiry_date": None,
             "licence_end": None,
             "supervision_end": None,
-            "date_reasons": [
-                "Indeterminate sentence (life or IPP): release is decided by the Parole Board, "
-                "so no release date is computed."
-            ],
+            "date_reasons": [INDETERMINATE_REASON],
         }
     try:
         dates = custody_dates(

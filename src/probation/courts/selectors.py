@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -40,7 +41,7 @@ def active_sentences_with_requirements(case: Case) -> list[Sentence]:
     )
 
 
-def active_sentences_prefetch() -> Prefetch[Sentence]:
+def active_sentences_prefetch() -> Prefetch[Any]:
     """Prefetch a case list's active sentences (newest first) into ``case.active_sentences``."""
     return Prefetch(
         "sentences",

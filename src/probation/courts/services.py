@@ -1,5 +1,5 @@
 """Recording court outcomes. Custody dates come from ``probation.rules.custody``
-(``domain/sentences.md``) and are stored with the reasons that explain them."""
+(``docs/domain/sentences.md``) and are stored with the reasons that explain them."""
 
 from __future__ import annotations
 

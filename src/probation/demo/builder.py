@@ -35,7 +35,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from probation.contracts.models import ContractArea
-from probation.core.audit import to_jsonable
+from probation.core.audit import AuditAction, AuditRecord, audit_many
 from probation.core.models import AuditEvent
 from probation.courts.models import (
     ChargedOffence,
@@ -67,12 +67,12 @@ from probation.demo.world import (
 )
 from probation.people.models import Address, Alias, Case, CaseAccess, NameKey, Person
 from probation.people.names import name_key
-from probation.people.services import name_keys_register
+from probation.people.search_index import name_keys_register
 from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.workforce.models import Division, Office, Organisation, Role, Team, User
 
 AUDIT_ACTOR_LABEL = "probation demo"
-DEMO_ACTION = "demo.built"
+DEMO_ACTION = AuditAction.DEMO_BUILT
 
 
 @dataclass(frozen=True)
@@ -336,19 +336,20 @@ def step_name_keys(ctx: BuildContext) -> None:
 
 
 def step_audit(ctx: BuildContext) -> None:
-    AuditEvent.objects.create(
-        actor=None,
-        actor_label=AUDIT_ACTOR_LABEL,
-        action=DEMO_ACTION,
-        details=to_jsonable(
-            {
-                "seed": ctx.seed,
-                "people": ctx.people_total,
-                "as_of": ctx.as_of,
-                "practitioner_id": ctx.staff.demo["practitioner"].pk,
-                "counts": dict(sorted(ctx.counts.items())),
-            }
-        ),
+    audit_many(
+        [
+            AuditRecord(
+                action=DEMO_ACTION,
+                actor_label=AUDIT_ACTOR_LABEL,
+                details={
+                    "seed": ctx.seed,
+                    "people": ctx.people_total,
+                    "as_of": ctx.as_of,
+                    "practitioner_id": ctx.staff.demo["practitioner"].pk,
+                    "counts": dict(sorted(ctx.counts.items())),
+                },
+            )
+        ]
     )
 
 

@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import JSONField, Max, Model, Subquery
+from django.db import transaction
+from django.db.models import Max, Subquery
 from django.db.models.fields.json import KeyTransform
-from django.utils import timezone
 
-from probation.core.models import AuditEvent
+from probation.core.audit import AuditAction, AuditRecord, audit_many
+from probation.core.bulk import bulk_insert
 from probation.courts.models import Requirement, Sentence, SentenceStatus
 from probation.people.models import Case, CaseStatus
 from probation.risk.facts import facts_to_json, tier_facts
+from probation.risk.history import tier_history_row
 from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.rules import tiering
 
@@ -124,44 +124,6 @@ def _same_facts(stored: Any, current: dict[str, Any]) -> bool:
     } and sorted(stored.get(key) or []) == sorted(current.get(key) or [])
 
 
-def _json_getter(name: str, adapter: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def get(row: Any) -> Any:
-        value = getattr(row, name)
-        return None if value is None else adapter(value)
-
-    return get
-
-
-def _insert(model: type[Model], rows: list[Any]) -> None:
-    """Insert ``rows`` (unsaved instances): with COPY on PostgreSQL, where ``bulk_create`` (its
-    UNNEST arrays quoted client-side by psycopg) took two thirds of a first recompute."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(rows, batch_size=2000)
-        return
-    from psycopg.types.json import Jsonb
-
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    getters: list[Callable[[Any], Any]] = []
-    for f in fields:
-        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
-            getters.append(lambda row: now)
-        elif isinstance(f, JSONField):
-            getters.append(_json_getter(f.attname, Jsonb))
-        else:
-            getters.append(attrgetter(f.attname))
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([get(row) for get in getters])
-
-
 def recompute_chunk(ids: IdRange, *, by_user: Any, report: RecomputeReport) -> None:
     """Recompute the tiers of the cases whose ids lie in ``ids`` (inclusive), in one transaction.
 
@@ -183,9 +145,8 @@ def recompute_chunk(ids: IdRange, *, by_user: Any, report: RecomputeReport) -> N
             registrations[case_id].append(kind)
         previous = _latest_history(ids)
         actor = by_user if getattr(by_user, "is_authenticated", False) else None
-        label = by_user.get_username() if actor else "system"
         history: list[TierCalculation] = []
-        events: list[AuditEvent] = []
+        events: list[AuditRecord] = []
         new_tiers: dict[str, list[int]] = defaultdict(list)
         for case_id, status, current_tier, sex, crn in cases:
             facts = tier_facts(
@@ -204,27 +165,20 @@ def recompute_chunk(ids: IdRange, *, by_user: Any, report: RecomputeReport) -> N
                 continue
             report.changed += 1
             history.append(
-                TierCalculation(
+                tier_history_row(
+                    result,
                     case_id=case_id,
                     trigger="recompute",
                     calculated_by=actor,
-                    tier=result.tier,
-                    protect_level=result.protect_level,
-                    protect_points=result.protect_points,
-                    change_level=result.change_level,
-                    change_points=result.change_points,
-                    explanation=result.explanation,
-                    reasons=[list(r) for r in result.reasons],
                     facts=facts_json,
                 )
             )
             if current_tier != result.tier:
                 new_tiers[result.tier].append(case_id)
             events.append(
-                AuditEvent(
+                AuditRecord(
+                    action=AuditAction.TIER_RECALCULATED,
                     actor=actor,
-                    actor_label=label,
-                    action="tier.recalculated",
                     subject_type="people.Case",
                     subject_id=str(case_id),
                     crn=crn,
@@ -233,8 +187,8 @@ def recompute_chunk(ids: IdRange, *, by_user: Any, report: RecomputeReport) -> N
                     details={"trigger": "recompute"},
                 )
             )
-        _insert(TierCalculation, history)
-        _insert(AuditEvent, events)
+        bulk_insert(TierCalculation, history)
+        audit_many(events)
         for tier, changed_ids in new_tiers.items():
             Case.objects.filter(id__in=changed_ids).update(tier=tier)
 

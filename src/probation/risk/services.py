@@ -2,7 +2,7 @@
 
 Every service is atomic, checks that the acting user may see and act on the case, writes its
 audit event in the same transaction, and recomputes the tier when a fact the tier depends on
-changed (``domain/tiering.md``: "recomputed whenever a fact it depends on changes").
+changed (``docs/domain/tiering.md``: "recomputed whenever a fact it depends on changes").
 """
 
 from __future__ import annotations

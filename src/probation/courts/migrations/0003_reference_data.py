@@ -1,5 +1,5 @@
 """Courts (two to four per contract area) and the offence list, each offence mapped to its OGRS3
-category key (domain/ogrs3.md). Offence codes are the platform's own."""
+category key (docs/domain/ogrs3.md). Offence codes are the platform's own."""
 
 from django.db import migrations
 
