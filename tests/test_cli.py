@@ -279,3 +279,24 @@ def test_the_demo_app_is_installed_outside_production() -> None:
     from django.apps import apps
 
     assert apps.is_installed("probation.demo")
+
+
+@pytest.mark.django_db
+def test_audit_verify_passes_on_a_fresh_demo_world_and_fails_after_a_tampered_row() -> None:
+    from django.db import connection
+
+    invoke("demo", "--people", "60", "--seed", "9")
+    good = invoke("audit", "verify", "--format", "json")
+    report = json.loads(good.stdout)
+    assert good.exit_code == 0 and report["ok"] is True
+    assert report["events"] == AuditEvent.objects.count() > 0
+    victim = AuditEvent.objects.order_by("seq")[report["events"] // 2]
+    with connection.cursor() as cursor:  # as the table's owner could, behind the app's back
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+        cursor.execute("UPDATE core_auditevent SET crn = 'X999999' WHERE id = %s", [victim.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+    bad = runner.invoke(app, ["audit", "verify"])
+    assert bad.exit_code == 1
+    assert f"broken at event {victim.seq}" in bad.stdout

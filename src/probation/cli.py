@@ -292,6 +292,58 @@ def recompute_tiers(
     console.print(table)
 
 
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.table,
+) -> None:
+    """Check the audit trail's hash chain; name the first broken link (exit code 1 if any)."""
+    from probation.core.audit_chain import verify_chain
+
+    bar = _progress_bar(_console(stderr=True))
+    task = bar.add_task("Verifying the audit trail", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, total=total, completed=done)
+
+    with bar:
+        report = verify_chain(progress=progress)
+    if output is OutputFormat.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "events": report.events,
+                    "broken_at": report.broken_at,
+                    "reason": report.reason,
+                },
+                indent=2,
+            )
+        )
+    elif report.ok:
+        _console().print(f"The audit trail is intact: {report.events:,} events, every link holds.")
+    else:
+        _console().print(
+            f"[red]The audit trail is broken at event {report.broken_at}: {report.reason}. "
+            f"{report.events:,} events before it verified.[/red]"
+        )
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""
+    from probation.core.database import migrate_schema
+
+    migrate_schema(verbosity=1)
+
+
 def setup_django() -> None:
     """Settings module, ``src`` on the path (for a checkout without an install), django.setup()."""
     src = str(Path(__file__).resolve().parent.parent)

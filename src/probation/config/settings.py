@@ -94,6 +94,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'probation.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Least privilege (probation/core/database.py): migrations run as the owner of the tables
+# (MIGRATION_DATABASE_URL), and after each the application's role (DATABASE_APP_ROLE, the user
+# of DATABASE_URL) is granted only what it needs, on the audit table SELECT and INSERT.
+MIGRATION_DATABASE_URL = env.str("MIGRATION_DATABASE_URL", default="")
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the demo builder writes.
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -7,5 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: audit and shared building blocks"
 
     def ready(self) -> None:
+        from django.core import checks
+        from django.db.models.signals import post_migrate
+
         # Connects the signal that starts a session's clock at sign-in.
         from probation.core import middleware  # noqa: F401
+        from probation.core.database import grant_after_migrate
+        from probation.core.system_checks import application_role_check
+
+        post_migrate.connect(grant_after_migrate, sender=self)
+        checks.register(application_role_check, checks.Tags.security, deploy=True)

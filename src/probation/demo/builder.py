@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from probation.contracts.models import ContractArea
 from probation.core.audit import AuditAction, AuditRecord, audit_many
+from probation.core.database import migrate_schema
 from probation.core.models import AuditEvent
 from probation.courts.models import (
     ChargedOffence,
@@ -418,7 +418,7 @@ WorldState = Literal["none", "complete", "incomplete"]
 
 def ensure_schema() -> None:
     """Apply migrations, so that the demo works on an empty database."""
-    call_command("migrate", interactive=False, verbosity=0)
+    migrate_schema()
 
 
 def world_state() -> WorldState:
