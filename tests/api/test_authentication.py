@@ -87,3 +87,22 @@ def test_session_post_without_csrf_token_is_refused_with_a_problem(crc_practitio
 
 def test_the_api_root_is_a_404_problem_not_a_page(crc_practitioner):
     assert_problem(token_client(crc_practitioner).get(f"{API}/"), 404)
+
+
+def test_unauthenticated_noise_is_throttled_before_it_is_audited(crc_case, anonymous, monkeypatch):
+    """300 calls without credentials: past the rate, 429 and no audit row (the table cannot be
+    flooded)."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from probation.core.models import AuditEvent
+
+    rate = 20
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": f"{rate}/minute"})
+    before = AuditEvent.objects.count()
+    statuses = [
+        anonymous.get(url, HTTP_AUTHORIZATION="Token not-a-token" if i % 2 else "").status_code
+        for i, url in enumerate([f"/api/v1/cases/{crc_case.person.crn}/", "/api/v1/cases/"] * 150)
+    ]
+    assert statuses.count(401) == rate
+    assert statuses.count(429) == 300 - rate
+    assert AuditEvent.objects.count() - before == rate

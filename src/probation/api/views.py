@@ -19,6 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from probation.api import selectors
@@ -85,11 +86,36 @@ def validated_query(serializer_class: type[Serializer[Any]], request: Request) -
     return dict(serializer.validated_data)
 
 
+class UnauthenticatedThrottle(SimpleRateThrottle):
+    """Requests without valid credentials, counted by client address (``anon`` rate).
+
+    Checked when authentication fails, before the refusal is audited: past the rate an
+    unauthenticated client gets 429 and writes nothing, so nobody can flood the append-only
+    audit table. (DRF's own throttles run after authentication and permission checks, so they
+    never saw these requests; and they read ``request.user``, which would authenticate again.)
+    """
+
+    scope = "anon"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class CaseDataAPIView(APIView):
-    """Audits every request refused for lack of (valid) credentials before answering 401."""
+    """Audits every request refused for lack of (valid) credentials before answering 401, up
+    to the unauthenticated rate; beyond it, 429 and no audit row."""
 
     def audit_unauthenticated(self, exc: exceptions.APIException) -> None:
         raise NotImplementedError
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().initial(request, *args, **kwargs)
+        except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
+            throttle = UnauthenticatedThrottle()
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+            raise
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
