@@ -10,7 +10,6 @@ from django.test import Client
 
 from probation.courts.models import ChargedOffence
 from tests.factories import (
-    PASSWORD,
     CaseFactory,
     CourtEventFactory,
     PersonFactory,
@@ -71,8 +70,10 @@ def crc_case(crc_practitioner: Any) -> Any:
 
 
 def signed_in(user: Any) -> Client:
+    """A client signed in as ``user`` (force_login: the sign-in form and its lockout are tested
+    in tests/core/test_sign_in*.py; django-axes needs a request that ``Client.login`` lacks)."""
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -152,3 +152,11 @@ def test_an_nps_user_with_the_role_opens_the_page_and_the_view_names_it(
         assert response.status_code == 302  # the action is done and the user sent back
     event = AuditEvent.objects.get(action=AuditAction.CASE_VIEWED, crn=crn, actor=user)
     assert event.details["page"] == view.case_page
+
+
+def test_anonymous_refusals_are_throttled_before_they_are_audited(crc_case, client, settings):
+    settings.ANONYMOUS_REFUSALS_PER_MINUTE = 10
+    url = f"/cases/{crc_case.person.crn}/"
+    statuses = [client.get(url).status_code for _ in range(40)]
+    assert statuses.count(302) == 10 and statuses.count(429) == 30
+    assert AuditEvent.objects.filter(action=AuditAction.CASE_ACCESS_REFUSED).count() == 10

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count, F, Min
+from django.test import RequestFactory
 
 from probation.contracts.models import ContractArea
 from probation.core.identifiers import normalise_crn, normalise_pnc
@@ -81,7 +82,9 @@ def test_every_role_has_a_demo_signin_that_authenticates(world: Any) -> None:
     assert practitioner_kinds == {"crc", "nps"}
     assert [s.username for s in world.signins] == list(DEMO_USERNAMES)
     for spec in DEMO_SIGNINS:
-        user = authenticate(username=spec.username, password=data.DEMO_PASSWORD)
+        user = authenticate(
+            RequestFactory().post("/sign-in/"), username=spec.username, password=data.DEMO_PASSWORD
+        )
         assert user is not None, spec.username
         assert user.has_role(spec.role)
         assert user.organisation.code == spec.organisation

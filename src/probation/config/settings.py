@@ -8,6 +8,7 @@ No secret has a production default: with ``DJANGO_ENV=production``, ``SECRET_KEY
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "probation.core",
+    "axes",
     "probation.contracts",
     "probation.workforce",
     "probation.people",
@@ -68,7 +70,26 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "probation.core.middleware.SessionLimitsMiddleware",
     "probation.core.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in protection (probation/core/signin.py): after SIGN_IN_FAILURE_LIMIT failures a username,
+# and separately an address, is locked for SIGN_IN_LOCKOUT_MINUTES; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without being counted or audited one by one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "probation.core.signin.locked_out_response"
+AXES_VERBOSE = False
+# Anonymous requests for case pages are refused and audited, up to this many a minute from one
+# address; past it, 429 and nothing written (probation/people/access.py).
+ANONYMOUS_REFUSALS_PER_MINUTE = env.int("ANONYMOUS_REFUSALS_PER_MINUTE", default=60)
 
 ROOT_URLCONF = "probation.config.urls"
 WSGI_APPLICATION = "probation.config.wsgi.application"

@@ -16,4 +16,14 @@ class CoreConfig(AppConfig):
         from probation.core.system_checks import application_role_check
 
         post_migrate.connect(grant_after_migrate, sender=self)
+
+        # Failed sign-ins and lockouts are audited (probation/core/signin.py).
+        from django.contrib.auth.signals import user_login_failed
+
+        from probation.core.signin import on_locked_out, on_sign_in_failed
+
+        user_login_failed.connect(on_sign_in_failed, dispatch_uid="probation-sign-in-failed")
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(on_locked_out, dispatch_uid="probation-locked-out")
         checks.register(application_role_check, checks.Tags.security, deploy=True)

@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     # Signing in and the service itself
     USER_SIGNED_IN = "user.signed_in", "Signed in"
     SESSION_EXPIRED = "user.session_expired", "Signed out by the session time limit"
+    SIGN_IN_FAILED = "user.sign_in_failed", "Failed to sign in"
+    SIGN_IN_LOCKED_OUT = "user.locked_out", "Sign-in locked after repeated failures"
     CSRF_REFUSED = "request.csrf_refused", "Refused a form that failed the security check (CSRF)"
     API_TOKEN_CREATED = "api_token.created", "Created an API token"
     DEMO_BUILT = "demo.built", "Demo world built"

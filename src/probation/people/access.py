@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +26,7 @@ from django.shortcuts import render
 from probation.core.audit import AuditAction, audit
 from probation.core.errors import CaseNotAvailable
 from probation.core.identifiers import normalise_crn
+from probation.core.ratelimit import allow
 from probation.people.models import Case
 from probation.people.selectors import case_lookup
 
@@ -83,6 +85,25 @@ def role_refused(*, user: Any, page: str, path: str, crn: str = "") -> None:
     )
 
 
+def anonymous_refusal_allowed(request: HttpRequest) -> bool:
+    """Whether an anonymous refusal from this address may still be audited this minute: past
+    ``ANONYMOUS_REFUSALS_PER_MINUTE`` the client gets 429 and nothing is written, so nobody can
+    flood the append-only audit trail."""
+    address = request.META.get("REMOTE_ADDR", "")
+    return allow(
+        f"anonymous-refusal:{address}", limit=settings.ANONYMOUS_REFUSALS_PER_MINUTE, window=60
+    )
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Too many requests. Wait a minute, then sign in"},
+        status=429,
+    )
+
+
 def not_available(request: HttpRequest) -> HttpResponse:
     """The refusal page: the same for a case that does not exist and one the user may not see."""
     return render(
@@ -107,6 +128,8 @@ def case_page(*, page: str, roles: Iterable[str] | None = None) -> Callable[[Cas
         def wrapped(request: HttpRequest, crn: str, **kwargs: Any) -> HttpResponse:
             user: Any = request.user
             if not user.is_authenticated:
+                if not anonymous_refusal_allowed(request):
+                    return too_many_requests(request)
                 anonymous_refused(requested=str(crn), path=request.path, details={"page": page})
                 return redirect_to_login(request.get_full_path())
             if allowed is not None and not user.has_role(*allowed):
@@ -131,6 +154,8 @@ def signed_in_case_reader(view: CasePageView) -> CasePageView:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
+            if not anonymous_refusal_allowed(request):
+                return too_many_requests(request)
             anonymous_refused(requested="", path=request.path)
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
