@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from probation.api import selectors
 from probation.api.pagination import StrictLimitOffsetPagination
+from probation.api.parsers import BoundedJSONParser
 from probation.api.problems import PROBLEM_CONTENT_TYPE
 from probation.api.serializers import (
     CaseListQuerySerializer,
@@ -50,6 +51,10 @@ PROBLEM_DESCRIPTIONS = {
     ),
     405: "The API is read-only: only GET, HEAD and OPTIONS are allowed.",
     406: "The Accept header asks for a format other than JSON.",
+    429: (
+        "Too many requests without valid credentials from your address; `Retry-After` says "
+        "when to try again."
+    ),
 }
 
 
@@ -105,6 +110,8 @@ class CaseDataAPIView(APIView):
     """Audits every request refused for lack of (valid) credentials before answering 401, up
     to the unauthenticated rate; beyond it, 429 and no audit row."""
 
+    parser_classes = [BoundedJSONParser]
+
     def audit_unauthenticated(self, exc: exceptions.APIException) -> None:
         raise NotImplementedError
 
@@ -114,7 +121,7 @@ class CaseDataAPIView(APIView):
         except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
             throttle = UnauthenticatedThrottle()
             if not throttle.allow_request(request, self):
-                self.throttled(request, throttle.wait())
+                self.throttled(request, throttle.wait() or 0.0)
             raise
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -181,7 +188,7 @@ class PersonListView(CaseDataListView):
         parameters=[PersonListQuerySerializer],
         responses={
             (200, "application/json"): PersonSummarySerializer(many=True),
-            **problems(400, 401, 405, 406),
+            **problems(400, 401, 405, 406, 429),
         },
     )
     def get(self, request: Request) -> Response:
@@ -214,7 +221,10 @@ class PersonDetailView(CaseDetailView):
         ),
         tags=["persons"],
         parameters=[CRN_PARAMETER],
-        responses={(200, "application/json"): PersonSerializer, **problems(401, 404, 405, 406)},
+        responses={
+            (200, "application/json"): PersonSerializer,
+            **problems(401, 404, 405, 406, 429),
+        },
     )
     def get(self, request: Request, crn: str) -> Response:
         case = self.released_case(request, crn)
@@ -235,7 +245,7 @@ class CaseListView(CaseDataListView):
         parameters=[CaseListQuerySerializer],
         responses={
             (200, "application/json"): CaseSummarySerializer(many=True),
-            **problems(400, 401, 405, 406),
+            **problems(400, 401, 405, 406, 429),
         },
     )
     def get(self, request: Request) -> Response:
@@ -279,7 +289,7 @@ class CaseView(CaseDetailView):
         ),
         tags=["cases"],
         parameters=[CRN_PARAMETER],
-        responses={(200, "application/json"): CaseSerializer, **problems(401, 404, 405, 406)},
+        responses={(200, "application/json"): CaseSerializer, **problems(401, 404, 405, 406, 429)},
     )
     def get(self, request: Request, crn: str) -> Response:
         case = self.released_case(request, crn)
