@@ -140,3 +140,32 @@ def test_an_unexpected_error_is_left_to_the_debug_page_in_debug_mode(settings):
     settings.DEBUG = True
     request = APIRequestFactory().get(PATH)
     assert problem_exception_handler(RuntimeError("boom"), {"request": request}) is None
+
+
+def test_a_parse_error_is_a_400_with_errors_as_the_schema_promises():
+    response = handle(exceptions.ParseError("The request body is not valid JSON.", code="not_json"))
+    assert response.status_code == 400
+    assert response.data["type"].endswith("/malformed-request")
+    assert response.data["errors"] == [
+        {"field": "", "message": "The request body is not valid JSON.", "code": "not_json"}
+    ]
+
+
+def test_a_plain_domain_error_400_has_errors_too():
+    response = handle(DomainError("Not allowed now."))
+    assert response.data["errors"] == [
+        {"field": "", "message": "Not allowed now.", "code": "domain-error"}
+    ]
+
+
+def test_an_exception_with_its_own_problem_type_keeps_it():
+    class Teapot(exceptions.APIException):
+        status_code = 422
+        default_detail = "No."
+        problem_slug = "teapot"
+        problem_title = "I am a teapot"
+
+    response = handle(Teapot())
+    assert response.status_code == 422
+    assert response.data["type"] == "https://openprobation.example/problems/teapot"
+    assert response.data["title"] == "I am a teapot"

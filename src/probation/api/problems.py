@@ -3,7 +3,9 @@
 Every error the API can return (DRF's own exceptions, Django's ``Http404`` and
 ``PermissionDenied``, the domain's :class:`DomainError` and :class:`CaseNotAvailable`) is turned
 into an ``application/problem+json`` body with the members ``type``, ``title``, ``status``,
-``detail`` and ``instance``; a validation error adds ``errors``, one entry per field message.
+``detail`` and ``instance``; a validation error or a body that cannot be parsed (every 400)
+adds ``errors``, one entry per field message (field ``""`` when the message is about no field).
+An ``APIException`` with a ``problem_slug`` (and ``problem_title``) gets its own problem type.
 
 An error nothing here recognises is logged and answered as a 500 problem, so that even a bug
 does not leak a stack trace or an HTML page to an API client (with ``DEBUG`` on, it is re-raised
@@ -42,6 +44,7 @@ PROBLEM_TYPES: dict[int, tuple[str, str]] = {
     406: ("not-acceptable", "Cannot respond in the requested format"),
     409: ("conflict", "The record has changed"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("unprocessable-request", "The request cannot be processed"),
     429: ("too-many-requests", "Too many requests"),
     500: ("server-error", "Something went wrong"),
 }
@@ -134,7 +137,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, DomainError):
         name = type(exc).__name__
         slug = "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
-        errors = [{"field": exc.field, "message": exc.message, "code": slug}] if exc.field else None
+        # Every 400 has ``errors`` (the schema's promise); other statuses only about a field.
+        errors = (
+            [{"field": exc.field or "", "message": exc.message, "code": slug}]
+            if exc.field or exc.status == status.HTTP_400_BAD_REQUEST
+            else None
+        )
         return problem_response(
             status_code=exc.status,
             type_uri=problem_type(slug),
@@ -168,14 +176,20 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers=headers,
         )
     type_uri = title = None
+    errors = None
     if isinstance(exc, exceptions.ParseError):
+        # A 400 like any other: the schema promises ``errors`` on every 400, so it has one.
         type_uri, title = problem_type(PARSE_ERROR[0]), PARSE_ERROR[1]
+        errors = field_errors(exc.detail)
+    elif problem_slug := getattr(exc, "problem_slug", None):
+        type_uri, title = problem_type(problem_slug), getattr(exc, "problem_title", None)
     return problem_response(
         status_code=response.status_code,
         type_uri=type_uri,
         title=title,
         detail=_message(exc.detail),
         instance=instance,
+        errors=errors,
         headers=headers,
     )
 
