@@ -3,6 +3,11 @@
 For analysts and other systems that want a tier, an OGRS3 score or custody dates without a case
 record. Nothing is stored and no case data is read, so nothing is audited; signing in is still
 required. A fact the rule refuses is a 400 problem naming the field.
+
+The facts are read strictly, by the input policy of ``probation.core.limits``: dates are
+YYYY-MM-DD within their policy (a sentence in year 9999 is a 400, not an overflow), numbers are in
+the digits 0 to 9, and ages must be plausible. The body is JSON only, at most 64 KiB and 32 levels
+deep (``api.parsers``).
 """
 
 from __future__ import annotations
@@ -17,18 +22,40 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from probation.api.fields import AsciiFloatField, AsciiIntegerField, PolicyDateField
+from probation.api.parsers import CalculatorJSONParser
 from probation.api.problems import PROBLEM_CONTENT_TYPE
 from probation.api.serializers import ProblemSerializer, ValidationProblemSerializer
 from probation.core.audit import to_jsonable
+from probation.core.limits import BIRTH_DATES, EVENT_DATES
 from probation.rules import custody, ogrs3, tiering
+from probation.rules.dates import whole_years
+
+#: The oldest age at conviction OGRS3 accepts: anything older is a mistyped date of birth.
+MAXIMUM_AGE = 110
 
 CALCULATOR_PROBLEMS: dict[Any, OpenApiResponse] = {
     (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ValidationProblemSerializer, description="A fact is missing or not valid."
+        ValidationProblemSerializer,
+        description=(
+            "A fact is missing or not valid, or the body is not JSON, is larger than 64 KiB or "
+            "nests deeper than 32 levels; `errors` lists each message."
+        ),
     ),
     (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description="Sign in first."),
-    (415, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description="Send JSON."),
+    (406, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="The Accept header asks for a format other than JSON."
+    ),
+    (415, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="Send the facts as `application/json`."
+    ),
 }
+
+CALCULATOR_DESCRIPTION = (
+    "Send the facts as JSON (at most 64 KiB). Nothing is stored and no case is read. Dates are "
+    "YYYY-MM-DD: events from 1900-01-01 to five years from today, births from 1900-01-01 to "
+    "today. A fact that is missing or not valid is a 400 problem naming the field."
+)
 
 
 def _rule_error(error: ValueError) -> ValidationError:
@@ -49,12 +76,58 @@ def _check_keys(data: Any, serializer: serializers.Serializer[Any]) -> None:
 
 class Ogrs3InputSerializer(serializers.Serializer[Any]):
     sex = serializers.ChoiceField(choices=ogrs3.SEXES)
-    date_of_birth = serializers.DateField()
-    conviction_date = serializers.DateField()
-    follow_up_start = serializers.DateField()
-    total_sanctions = serializers.IntegerField(min_value=1, max_value=1000)
-    first_sanction_age = serializers.IntegerField(min_value=0, max_value=130)
+    date_of_birth = PolicyDateField(policy=BIRTH_DATES, label="date of birth")
+    conviction_date = PolicyDateField(policy=EVENT_DATES, label="date of conviction")
+    follow_up_start = PolicyDateField(
+        policy=EVENT_DATES,
+        label="date follow-up starts",
+        help_text="The date follow-up starts (release, or the sentence for a community "
+        "sentence), YYYY-MM-DD: on or after the date of conviction.",
+    )
+    total_sanctions = AsciiIntegerField(min_value=1, max_value=1000)
+    first_sanction_age = AsciiIntegerField(
+        min_value=ogrs3.MINIMUM_SANCTION_AGE,
+        max_value=MAXIMUM_AGE,
+        help_text="Age at the first sanction: from 10 to the age at conviction.",
+    )
     offence_category = serializers.ChoiceField(choices=sorted(ogrs3.OFFENCE_CATEGORIES))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Ages that make sense together: 10 to 110 at conviction, a first sanction between 10
+        and then, and follow-up from the conviction on."""
+        errors: dict[str, list[str]] = {}
+        born, convicted = attrs["date_of_birth"], attrs["conviction_date"]
+        age = whole_years(born, convicted)
+        minimum = ogrs3.MINIMUM_SANCTION_AGE
+        if age < minimum:
+            errors["date_of_birth"] = [
+                f"The date of birth must make the person at least {minimum} years old on the "
+                "date of conviction"
+            ]
+        elif age > MAXIMUM_AGE:
+            errors["date_of_birth"] = [
+                f"The date of birth must make the person at most {MAXIMUM_AGE} years old on "
+                "the date of conviction"
+            ]
+        else:
+            first = attrs["first_sanction_age"]
+            if not minimum <= first <= age:
+                errors["first_sanction_age"] = [
+                    f"The age at first sanction must be between {minimum} and {age}, the age "
+                    "at conviction"
+                ]
+            elif attrs["total_sanctions"] == 1 and first != age:
+                errors["first_sanction_age"] = [
+                    f"With 1 sanction in total, the age at first sanction must be {age}, the "
+                    "age at conviction"
+                ]
+        if attrs["follow_up_start"] < convicted:
+            errors["follow_up_start"] = [
+                "The date follow-up starts must be the same as or after the date of conviction"
+            ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class Ogrs3OutputSerializer(serializers.Serializer[Any]):
@@ -81,8 +154,8 @@ class TierSentenceSerializer(serializers.Serializer[Any]):
 
 class TierInputSerializer(serializers.Serializer[Any]):
     sex = serializers.ChoiceField(choices=tiering.SEXES)
-    rsr = serializers.FloatField(required=False, allow_null=True, default=None)
-    ogrs = serializers.IntegerField(
+    rsr = AsciiFloatField(required=False, allow_null=True, default=None, min_value=0, max_value=100)
+    ogrs = AsciiIntegerField(
         required=False, allow_null=True, default=None, min_value=0, max_value=100
     )
     rosh = serializers.ChoiceField(
@@ -122,12 +195,24 @@ class TierOutputSerializer(serializers.Serializer[Any]):
 
 
 class CustodyInputSerializer(serializers.Serializer[Any]):
-    sentence_date = serializers.DateField()
-    length_days = serializers.IntegerField(min_value=1, max_value=36500)
-    remand_days = serializers.IntegerField(min_value=0, max_value=36500, default=0)
-    offence_date = serializers.DateField()
-    date_of_birth = serializers.DateField()
+    sentence_date = PolicyDateField(policy=EVENT_DATES, label="date of sentence")
+    length_days = AsciiIntegerField(min_value=1, max_value=36500)
+    remand_days = AsciiIntegerField(min_value=0, max_value=36500, default=0)
+    offence_date = PolicyDateField(policy=EVENT_DATES, label="date of the offence")
+    date_of_birth = PolicyDateField(policy=BIRTH_DATES, label="date of birth")
     extended = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        if attrs["offence_date"] > attrs["sentence_date"]:
+            errors["offence_date"] = [
+                "The date of the offence must be the same as or before the date of sentence"
+            ]
+        elif attrs["date_of_birth"] >= attrs["offence_date"]:
+            errors["date_of_birth"] = ["The date of birth must be before the date of the offence"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class CustodyOutputSerializer(serializers.Serializer[Any]):
@@ -139,21 +224,32 @@ class CustodyOutputSerializer(serializers.Serializer[Any]):
 
 
 class CalculatorView(APIView):
-    """Validate the facts, run the rule, answer with its result; a refused fact is a 400."""
+    # Validate the facts, run the rule, answer with its result; a refused fact is a 400. JSON
+    # is the only body read (bounded by CalculatorJSONParser). (A comment, not a docstring: drf-spectacular
+    # would publish a docstring as every calculator's description.)
 
+    parser_classes = [CalculatorJSONParser]
     input_serializer: type[serializers.Serializer[Any]]
 
     def compute(self, facts: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def calculate(self, request: Request) -> Response:
-        serializer = self.input_serializer(data=request.data)
-        _check_keys(request.data, serializer)
+        data = request.data
+        serializer = self.input_serializer(data=data)
+        _check_keys(data, serializer)
         serializer.is_valid(raise_exception=True)
         try:
-            return Response(self.compute(dict(serializer.validated_data)))
+            response = Response(self.compute(dict(serializer.validated_data)))
         except ValueError as error:
             raise _rule_error(error) from error
+        except OverflowError as error:
+            # The date policy keeps every date far from the calendar's ends; should a rule
+            # still overflow, the facts are at fault, not the service.
+            raise ValidationError(
+                {"non_field_errors": ["These facts give dates outside the supported years."]}
+            ) from error
+        return response
 
 
 class Ogrs3CalculatorView(CalculatorView):
@@ -165,6 +261,7 @@ class Ogrs3CalculatorView(CalculatorView):
     @extend_schema(
         summary="OGRS3 one- and two-year proven reoffending probabilities",
         request=Ogrs3InputSerializer,
+        description=CALCULATOR_DESCRIPTION,
         responses={200: Ogrs3OutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
     )
@@ -191,6 +288,7 @@ class TierCalculatorView(CalculatorView):
     @extend_schema(
         summary="Tier (A3–D0, S when unsupervised) with its points and explanation",
         request=TierInputSerializer,
+        description=CALCULATOR_DESCRIPTION,
         responses={200: TierOutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
     )
@@ -207,6 +305,7 @@ class CustodyDatesCalculatorView(CalculatorView):
     @extend_schema(
         summary="Release, licence and post-sentence supervision dates of a determinate sentence",
         request=CustodyInputSerializer,
+        description=CALCULATOR_DESCRIPTION,
         responses={200: CustodyOutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
     )

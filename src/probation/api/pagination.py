@@ -1,7 +1,8 @@
 """Limit/offset pagination that refuses bad numbers instead of silently ignoring them.
 
 DRF's own ``LimitOffsetPagination`` reads ``?limit=-1`` as "the default" and ``?offset=abc`` as
-0. A client that sent those has a bug it should hear about, so here they are a 400 problem.
+0, and ``?limit=`` as absent. A client that sent those has a bug it should hear about, so here
+they are a 400 problem.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ MAX_OFFSET = 10_000_000  # far beyond any caseload; keeps the number sane for ev
 
 def _bounded_int(request: Request, name: str, *, minimum: int, maximum: int) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     text = raw.strip()
     if not text.isascii() or not text.isdigit() or len(text) > 12:
-        raise ValidationError({name: [f"Enter {name} as a whole number."]}, code="invalid")
+        raise ValidationError(
+            {name: [f"Enter {name} as a whole number in the digits 0 to 9, or leave {name} out."]},
+            code="invalid",
+        )
     value = int(text)
     if value < minimum or value > maximum:
         raise ValidationError(

@@ -45,6 +45,13 @@ def api_cases(
     ).order_by("person__surname", "person__forename", "pk")
 
 
+def contract_area(*, code: str) -> ContractArea | None:
+    """The contract package area with this code (reference data, visible to everyone)."""
+    if not code or len(code) > 3:
+        return None
+    return ContractArea.objects.filter(code=code).first()
+
+
 def api_people(*, for_user: Any, search: str = "") -> QuerySet[Person] | list[Person]:
     """People ``for_user`` may see; with ``search``, the matches of the case search, best first.
 

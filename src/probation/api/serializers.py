@@ -12,6 +12,8 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from probation.api import selectors
+from probation.api.fields import QueryCharField, QueryChoiceField
 from probation.contracts.models import ContractArea
 from probation.people.models import CaseStatus
 
@@ -33,7 +35,7 @@ SEARCH_TEXT = RegexValidator(
 
 
 class PersonListQuerySerializer(serializers.Serializer[Any]):
-    q = serializers.CharField(
+    q = QueryCharField(
         required=False,
         allow_blank=True,
         max_length=SEARCH_MAX_LENGTH,
@@ -47,23 +49,29 @@ class PersonListQuerySerializer(serializers.Serializer[Any]):
 
 
 class CaseListQuerySerializer(serializers.Serializer[Any]):
-    officer = serializers.ChoiceField(
+    """The filters of the case list. A filter sent empty (``?status=``) is refused, not ignored."""
+
+    officer = QueryChoiceField(
         choices=[("me", "Cases for which I am the responsible officer")],
         required=False,
         help_text='"me": only cases for which you are the responsible officer.',
     )
-    status = serializers.ChoiceField(
+    status = QueryChoiceField(
         choices=CaseStatus.choices, required=False, help_text="Only cases with this status."
     )
-    contract_area = serializers.CharField(
+    contract_area = QueryCharField(
         required=False,
+        min_length=1,
         max_length=3,
+        error_messages={
+            "blank": "Enter the code of a contract package area, like C08, or leave "
+            "contract_area out."
+        },
         help_text="Only cases of this contract package area, by code (C01 to C21).",
     )
 
     def validate_contract_area(self, value: str) -> ContractArea:
-        code = value.strip().upper()
-        area = ContractArea.objects.filter(code=code).first() if code else None
+        area = selectors.contract_area(code=value.strip().upper())
         if area is None:
             raise serializers.ValidationError(
                 "Enter the code of a contract package area, like C08.", code="unknown"
