@@ -7,7 +7,7 @@ required. A fact the rule refuses is a 400 problem naming the field.
 The facts are read strictly, by the input policy of ``probation.core.limits``: dates are
 YYYY-MM-DD within their policy (a sentence in year 9999 is a 400, not an overflow), numbers are in
 the digits 0 to 9, and ages must be plausible. The body is JSON only, at most 64 KiB and 32 levels
-deep (``api.parsers``).
+deep (``api.parsers``). An ``Idempotency-Key`` header makes a retry safe (``api.idempotency``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from probation.api import idempotency
 from probation.api.fields import AsciiFloatField, AsciiIntegerField, PolicyDateField
 from probation.api.parsers import CalculatorJSONParser
 from probation.api.problems import PROBLEM_CONTENT_TYPE
@@ -49,12 +50,19 @@ CALCULATOR_PROBLEMS: dict[Any, OpenApiResponse] = {
     (415, PROBLEM_CONTENT_TYPE): OpenApiResponse(
         ProblemSerializer, description="Send the facts as `application/json`."
     ),
+    (422, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer,
+        description="The `Idempotency-Key` was used before, within 24 hours, for a different "
+        "request.",
+    ),
 }
 
+CALCULATOR_PARAMETERS = [idempotency.KEY_PARAMETER, idempotency.REPLAYED_PARAMETER]
 CALCULATOR_DESCRIPTION = (
     "Send the facts as JSON (at most 64 KiB). Nothing is stored and no case is read. Dates are "
     "YYYY-MM-DD: events from 1900-01-01 to five years from today, births from 1900-01-01 to "
-    "today. A fact that is missing or not valid is a 400 problem naming the field."
+    "today. A fact that is missing or not valid is a 400 problem naming the field. Send an "
+    "`Idempotency-Key` to make a retry safe."
 )
 
 
@@ -225,7 +233,8 @@ class CustodyOutputSerializer(serializers.Serializer[Any]):
 
 class CalculatorView(APIView):
     # Validate the facts, run the rule, answer with its result; a refused fact is a 400. JSON
-    # is the only body read (bounded by CalculatorJSONParser). (A comment, not a docstring: drf-spectacular
+    # is the only body read (bounded by CalculatorJSONParser). With an Idempotency-Key, a
+    # repeated request gets the stored answer. (A comment, not a docstring: drf-spectacular
     # would publish a docstring as every calculator's description.)
 
     parser_classes = [CalculatorJSONParser]
@@ -235,7 +244,12 @@ class CalculatorView(APIView):
         raise NotImplementedError
 
     def calculate(self, request: Request) -> Response:
-        data = request.data
+        data = request.data  # parse first: a body that cannot be read is a 400 whatever the key
+        key = idempotency.request_key(request)
+        if key is not None:
+            stored = idempotency.replay(request, key)
+            if stored is not None:
+                return stored
         serializer = self.input_serializer(data=data)
         _check_keys(data, serializer)
         serializer.is_valid(raise_exception=True)
@@ -249,6 +263,8 @@ class CalculatorView(APIView):
             raise ValidationError(
                 {"non_field_errors": ["These facts give dates outside the supported years."]}
             ) from error
+        if key is not None:
+            idempotency.remember(request, key, response)
         return response
 
 
@@ -262,6 +278,7 @@ class Ogrs3CalculatorView(CalculatorView):
         summary="OGRS3 one- and two-year proven reoffending probabilities",
         request=Ogrs3InputSerializer,
         description=CALCULATOR_DESCRIPTION,
+        parameters=CALCULATOR_PARAMETERS,
         responses={200: Ogrs3OutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
     )
@@ -289,6 +306,7 @@ class TierCalculatorView(CalculatorView):
         summary="Tier (A3–D0, S when unsupervised) with its points and explanation",
         request=TierInputSerializer,
         description=CALCULATOR_DESCRIPTION,
+        parameters=CALCULATOR_PARAMETERS,
         responses={200: TierOutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
     )
@@ -306,6 +324,7 @@ class CustodyDatesCalculatorView(CalculatorView):
         summary="Release, licence and post-sentence supervision dates of a determinate sentence",
         request=CustodyInputSerializer,
         description=CALCULATOR_DESCRIPTION,
+        parameters=CALCULATOR_PARAMETERS,
         responses={200: CustodyOutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
     )
