@@ -1,4 +1,4 @@
-"""Audit search: by case (CRN), user and date range."""
+"""Audit search: by case (CRN), user and date range, optionally of one kind of event."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from django import forms
 
 from probation.core.forms import GovukDateField, clean_text
 from probation.core.identifiers import normalise_crn
+from probation.core.models import AuditAction
+
+ANY_EVENT = ("", "Any event")
 
 
 class AuditSearchForm(forms.Form):
@@ -15,6 +18,12 @@ class AuditSearchForm(forms.Form):
     username = forms.CharField(label="Username", required=False, max_length=150)
     date_from = GovukDateField(label="From", required=False, label_for_errors="a from date")
     date_to = GovukDateField(label="To", required=False, label_for_errors="a to date")
+    action = forms.ChoiceField(
+        label="Event",
+        required=False,
+        choices=[ANY_EVENT, *AuditAction.choices],
+        error_messages={"invalid_choice": "Select an event from the list"},
+    )
 
     def clean_crn(self) -> str:
         value = clean_text(self.cleaned_data.get("crn", ""), field_label="CRN", max_length=50)

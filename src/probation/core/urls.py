@@ -7,5 +7,6 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("audit/", views.audit_search, name="audit"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,8 +1,10 @@
-"""Sign-in and out, the home redirect, audit search, the refused-form page, health check and
-error pages (thin views)."""
+"""Sign-in and out, audit search and export, the refused-form page, health check and error
+pages (thin views)."""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -11,13 +13,46 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from probation.core.audit import AuditAction, audit, clean_text
 from probation.core.forms_audit import AuditSearchForm
 from probation.core.forms_auth import GovukAuthenticationForm
-from probation.core.selectors import audit_events
+from probation.core.models import AuditEvent
+from probation.core.selectors import (
+    audit_events,
+    audit_events_count,
+    audit_events_export,
+    may_read_audit,
+)
+from probation.core.templatetags.openprobation import (
+    event_actor,
+    event_change_rows,
+    event_detail_rows,
+    event_summary,
+    rows_as_text,
+)
+
+AUDIT_PAGE_SIZE = 50
+# An export is for a bounded question (one case, one user, a few days): past this many rows,
+# narrow the search.
+AUDIT_EXPORT_CAP = 50_000
+AUDIT_EXPORT_HEADER = (
+    "When (UK time)",
+    "Who",
+    "Username",
+    "Event",
+    "Event code",
+    "What happened",
+    "CRN",
+    "Details",
+    "Changes",
+    "Page address",
+)
 
 
 class SignInView(auth_views.LoginView):
@@ -42,19 +77,105 @@ class SignOutView(auth_views.LogoutView):
         return response
 
 
-@login_required
-def audit_search(request: HttpRequest) -> HttpResponse:
+def _audit_search_form(request: HttpRequest) -> AuditSearchForm:
+    """The search form, for auditors and administrators only (a refusal is audited)."""
     user: Any = request.user
-    if not user.has_role("auditor", "administrator"):
+    if not may_read_audit(user):
         audit(user, AuditAction.AUDIT_SEARCH_REFUSED, path=request.path)
         raise PermissionDenied
-    form = AuditSearchForm(request.GET or None)
+    return AuditSearchForm(request.GET or None)
+
+
+@login_required
+@require_GET
+def audit_search(request: HttpRequest) -> HttpResponse:
+    form = _audit_search_form(request)
     page = None
     if form.is_bound and form.is_valid():
-        events = audit_events(for_user=user, **form.cleaned_data)
-        page = Paginator(events, 50).get_page(request.GET.get("page"))
-        audit(user, AuditAction.AUDIT_SEARCHED, details=form.cleaned_data, path=request.path)
-    return render(request, "core/audit_search.html", {"form": form, "page": page})
+        events = audit_events(for_user=request.user, **form.cleaned_data)
+        page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+        audit(
+            request.user, AuditAction.AUDIT_SEARCHED, details=form.cleaned_data, path=request.path
+        )
+    return render(
+        request,
+        "core/audit_search.html",
+        {"form": form, "page": page, "export_cap": AUDIT_EXPORT_CAP},
+    )
+
+
+class _Echo:
+    """A file that hands back what is written to it, for csv.writer to stream through."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading =, +, - or @ would be a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _csv_row(event: AuditEvent) -> list[str]:
+    who = event_actor(event)
+    name = f"{who.name} ({who.note})" if who.note else who.name
+    at = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S")
+    return [
+        _cell(text)
+        for text in (
+            at,
+            name,
+            who.username,
+            str(event.get_action_display()),
+            event.action,
+            event_summary(event),
+            event.crn,
+            rows_as_text(event_detail_rows(event)),
+            rows_as_text(event_change_rows(event)),
+            event.path,
+        )
+    ]
+
+
+def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(AUDIT_EXPORT_HEADER)
+    for event in events:
+        yield writer.writerow(_csv_row(event))
+
+
+@login_required
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponseBase:
+    """The current search as a CSV file (at most AUDIT_EXPORT_CAP rows, newest first), streamed.
+
+    The export is audited first, with its filters and how many rows it holds; the file leaves
+    out that event itself.
+    """
+    form = _audit_search_form(request)
+    if not form.is_valid():
+        return render(
+            request,
+            "core/audit_search.html",
+            {"form": form, "page": None, "export_cap": AUDIT_EXPORT_CAP},
+        )
+    user: Any = request.user
+    filters = form.cleaned_data
+    rows = audit_events_count(for_user=user, limit=AUDIT_EXPORT_CAP, **filters)
+    exported = audit(
+        user,
+        AuditAction.AUDIT_EXPORTED,
+        details={"filters": filters, "rows": rows, "cap": AUDIT_EXPORT_CAP},
+        path=request.path,
+    )
+    events = audit_events_export(
+        for_user=user, limit=AUDIT_EXPORT_CAP, before_id=exported.pk, **filters
+    )
+    filename = f"audit-events-{timezone.localtime(exported.at):%Y-%m-%d-%H%M%S}.csv"
+    response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
