@@ -52,7 +52,7 @@ def test_a_failed_create_writes_nothing(administrator):
             contract_area=area("C12"),
             opened_on=dt.date(2025, 1, 1),
         )
-    assert not AuditEvent.objects.exists()
+    assert not AuditEvent.objects.filter(crn="X123456").exists()
 
 
 def test_person_create_writes_person_case_and_events(administrator):

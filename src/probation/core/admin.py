@@ -1,10 +1,12 @@
-"""The audit log in the admin is read-only: no adding, changing or deleting events."""
+"""The audit log in the admin is read-only (no adding, changing or deleting events), and reading
+it there is audited like reading it on the audit search page."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from probation.core.audit import AuditAction, audit
 from probation.core.models import AuditEvent
 
 
@@ -14,6 +16,26 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("crn", "actor_label", "action")
     date_hierarchy = "at"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        audit(
+            request.user,
+            AuditAction.AUDIT_SEARCHED,
+            details={"via": "admin", "query": {k: v[:200] for k, v in request.GET.items()}},
+            path=request.path[:500],
+        )
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        audit(
+            request.user,
+            AuditAction.AUDIT_SEARCHED,
+            details={"via": "admin", "event": str(object_id)[:64]},
+            path=request.path[:500],
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

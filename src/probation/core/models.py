@@ -18,6 +18,11 @@ class AuditAction(models.TextChoices):
     SESSION_EXPIRED = "user.session_expired", "Signed out by the session time limit"
     SIGN_IN_FAILED = "user.sign_in_failed", "Failed to sign in"
     SIGN_IN_LOCKED_OUT = "user.locked_out", "Sign-in locked after repeated failures"
+    # Staff accounts (whatever the path: a service, the admin, a bulk command)
+    USER_CREATED = "user.created", "Staff account created"
+    USER_CHANGED = "user.changed", "Staff account changed"
+    USER_DELETED = "user.deleted", "Staff account deleted"
+    USER_ROLES_CHANGED = "user.roles_changed", "Roles changed"
     CSRF_REFUSED = "request.csrf_refused", "Refused a form that failed the security check (CSRF)"
     API_TOKEN_CREATED = "api_token.created", "Created an API token"
     DEMO_BUILT = "demo.built", "Demo world built"

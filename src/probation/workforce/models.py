@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cached_property
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+from probation.workforce.history import StaffManager
 
 
 class OrganisationKind(models.TextChoices):
@@ -142,6 +145,9 @@ class User(AbstractUser):
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT)
     contracted_hours = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("37.0"))
     reduction_hours = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("0.0"))
+
+    # Every change to an account is audited, bulk ones too (probation/workforce/history.py).
+    objects: ClassVar[StaffManager] = StaffManager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
