@@ -46,7 +46,7 @@ def test_breach_reason_names_the_warning_date() -> None:
     result = on_failure(failure_date=date(2016, 5, 3), warnings=[date(2016, 1, 10)])
     assert result == EnforcementAction(
         "breach_referral",
-        "Failure on 2016-05-03 is within 12 months of the warning given on 2016-01-10: "
+        "Failure on 3 May 2016 is within 12 months of the warning given on 10 January 2016: "
         "a breach referral is required.",
     )
 
@@ -57,14 +57,14 @@ def test_several_qualifying_warnings_name_the_most_recent() -> None:
     )
     result = on_failure(failure_date=date(2016, 5, 3), warnings=warnings)
     assert result.action == "breach_referral"
-    assert "2016-04-30" in result.reason
-    assert "2016-03-01" not in result.reason
+    assert "30 April 2016" in result.reason
+    assert "1 March 2016" not in result.reason
 
 
 def test_warning_reason() -> None:
     result = on_failure(failure_date=date(2016, 5, 3), warnings=[date(2014, 1, 1)])
     assert result.action == "warning"
-    assert "2016-05-03" in result.reason
+    assert "3 May 2016" in result.reason
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from probation.rules import _validate
-from probation.rules.dates import add_months, whole_years
+from probation.rules.dates import add_months, in_words, whole_years
 
 # --- Disposals (docs/domain/sentences.md, "Disposals the platform records") ---------------------
 
@@ -143,24 +143,24 @@ def custody_dates(facts: CustodyFacts) -> CustodyDates:
     reasons: list[str] = []
 
     sed = sd + _dt.timedelta(days=length - 1)
-    reasons.append(f"Sentence expiry {sed.isoformat()}: sentence date + {length} days − 1 day.")
+    reasons.append(f"Sentence expiry {in_words(sed)}: sentence date + {length} days − 1 day.")
 
     halfway = halfway_days(length)
-    release = sd + _dt.timedelta(days=halfway - 1 - facts.remand_days)
+    offset = halfway - 1 - facts.remand_days
+    release = sd + _dt.timedelta(days=max(offset, 0))
     text = (
         f"Automatic conditional release at the halfway point: sentence date + {halfway} days "
         f"− 1 day"
     )
     if facts.remand_days:
         text += f" − {facts.remand_days} days on remand"
-    if release < sd:
+    if offset < 0:
         reasons.append(
             f"{text} falls before the sentence date, so release is on the sentence date "
-            f"{sd.isoformat()}."
+            f"{in_words(sd)}."
         )
-        release = sd
     else:
-        reasons.append(f"{text} = {release.isoformat()}.")
+        reasons.append(f"{text} = {in_words(release)}.")
 
     pre_ora = facts.offence_date < ORA_COMMENCEMENT
     licence_end: _dt.date | None
@@ -172,7 +172,7 @@ def custody_dates(facts: CustodyFacts) -> CustodyDates:
         )
     else:
         licence_end = sed
-        reasons.append(f"Licence from release to sentence expiry ({sed.isoformat()}).")
+        reasons.append(f"Licence from release to sentence expiry ({in_words(sed)}).")
 
     supervision_end: _dt.date | None = None
     age_at_release = whole_years(facts.date_of_birth, release)
@@ -198,13 +198,13 @@ def custody_dates(facts: CustodyFacts) -> CustodyDates:
         if licence_end is not None and licence_end >= twelve_months:
             reasons.append(
                 f"No post-sentence supervision: the licence already reaches "
-                f"release + 12 months ({twelve_months.isoformat()})."
+                f"release + 12 months ({in_words(twelve_months)})."
             )
         else:
             supervision_end = twelve_months
             reasons.append(
                 f"Post-sentence supervision (Offender Rehabilitation Act 2014) after the licence "
-                f"until release + 12 months ({twelve_months.isoformat()})."
+                f"until release + 12 months ({in_words(twelve_months)})."
             )
 
     return CustodyDates(release, sed, licence_end, supervision_end, tuple(reasons))

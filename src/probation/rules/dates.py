@@ -50,3 +50,15 @@ def whole_years(born: _dt.date, on: _dt.date) -> int:
     18
     """
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def in_words(d: _dt.date) -> str:
+    """A date as people read it in a letter or an explanation: "1 February 2015".
+
+    (GOV.UK style: no leading zero, the month in full, no "st"/"th".)
+
+    >>> in_words(_dt.date(2016, 5, 31))
+    '31 May 2016'
+    """
+    _validate.date("d", d)
+    return f"{d.day} {calendar.month_name[d.month]} {d.year}"

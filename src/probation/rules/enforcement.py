@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from probation.rules import _validate
-from probation.rules.dates import add_months
+from probation.rules.dates import add_months, in_words
 
 ACTIONS: Final = ("warning", "breach_referral")
 #: A warning counts for this many calendar months after the day it was given.
@@ -52,11 +52,11 @@ def on_failure(*, failure_date: _dt.date, warnings: Iterable[_dt.date]) -> Enfor
     if latest is not None:
         return EnforcementAction(
             "breach_referral",
-            f"Failure on {failure_date.isoformat()} is within 12 months of the warning given on "
-            f"{latest.isoformat()}: a breach referral is required.",
+            f"Failure on {in_words(failure_date)} is within 12 months of the warning given on "
+            f"{in_words(latest)}: a breach referral is required.",
         )
     return EnforcementAction(
         "warning",
         f"No warning on this order in the 12 months before the failure on "
-        f"{failure_date.isoformat()}: a warning is due.",
+        f"{in_words(failure_date)}: a warning is due.",
     )
