@@ -6,6 +6,29 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from probation.api import calculators, views
 
 app_name = "api"
+
+# The schema's description (Markdown, shown at the top of /api/v1/docs/): how to authenticate.
+DESCRIPTION = """Read persons and cases, scoped to the signed-in user's organisation and role, and
+compute OGRS3, tiers and custody dates. Every read of case data is audited. Errors are RFC 7807
+problem JSON.
+
+## Authentication
+
+Send a token in the `Authorization` header of every request:
+
+    Authorization: Token <key>
+
+- **A person** creates their own token in the service: sign in, choose **API token** in the
+  header (`/account/api-token/`). The key is shown once; creating a new one replaces the old.
+  The token acts as its user and sees only the cases that user may see, so for roles that read
+  no case records (monitoring operator, contract manager, administrator) the person and case
+  endpoints return nothing.
+- **A system** gets its own account, with only the role it needs, from an administrator, who
+  creates its token on the command line: `python manage.py drf_create_token <username>`
+  (`--reset` replaces it).
+
+A signed-in browser session also works, as on this page.
+"""
 urlpatterns: list[URLPattern] = [
     path("persons/", views.PersonListView.as_view(), name="person-list"),
     path("persons/<str:crn>/", views.PersonDetailView.as_view(), name="person-detail"),
@@ -18,7 +41,11 @@ urlpatterns: list[URLPattern] = [
         calculators.CustodyDatesCalculatorView.as_view(),
         name="calc-custody-dates",
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings={"DESCRIPTION": DESCRIPTION}),
+        name="schema",
+    ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^", views.NotFoundView.as_view(), name="not-found"),
 ]

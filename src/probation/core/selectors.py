@@ -1,4 +1,4 @@
-"""Reads of the audit trail, for auditors and administrators."""
+"""Reads of the audit trail, for auditors and administrators, and of a user's own API token."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from probation.core.models import AuditEvent
 
@@ -67,3 +68,13 @@ def audit_events_export(
     export streams them rather than holding them all in memory)."""
     events = audit_events(for_user=for_user, before_id=before_id, **filters)[:limit]
     return events.iterator(chunk_size=EXPORT_CHUNK)
+
+
+def api_token_created_at(*, for_user: Any) -> dt.datetime | None:
+    """When the user's API token was created, if they have one (never the key itself)."""
+    if not for_user.is_authenticated:
+        return None
+    created: dt.datetime | None = (
+        Token.objects.filter(user_id=for_user.pk).values_list("created", flat=True).first()
+    )
+    return created

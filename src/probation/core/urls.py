@@ -8,5 +8,6 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("audit/", views.audit_search, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("account/api-token/", views.api_token, name="api-token"),
     path("healthz", views.healthz, name="healthz"),
 ]

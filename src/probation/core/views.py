@@ -1,5 +1,5 @@
-"""Sign-in and out, audit search and export, the refused-form page, health check and error
-pages (thin views)."""
+"""Sign-in and out, audit search and export, the API token page, health check and error pages
+(thin views)."""
 
 from __future__ import annotations
 
@@ -17,18 +17,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from probation.core.audit import AuditAction, audit, clean_text
 from probation.core.forms_audit import AuditSearchForm
 from probation.core.forms_auth import GovukAuthenticationForm
 from probation.core.models import AuditEvent
 from probation.core.selectors import (
+    api_token_created_at,
     audit_events,
     audit_events_count,
     audit_events_export,
     may_read_audit,
 )
+from probation.core.services import api_token_create
 from probation.core.templatetags.openprobation import (
     event_actor,
     event_change_rows,
@@ -176,6 +179,23 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's API token: create or replace it, and see the key once."""
+    key = api_token_create(by_user=request.user) if request.method == "POST" else None
+    return render(
+        request,
+        "core/api_token.html",
+        {
+            "key": key,
+            "created": api_token_created_at(for_user=request.user),
+            "api_root": request.build_absolute_uri("/api/v1/"),
+        },
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

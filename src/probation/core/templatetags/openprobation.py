@@ -310,3 +310,11 @@ register.filter("audit_actor", event_actor)
 register.filter("audit_summary", event_summary)
 register.filter("audit_details", event_detail_rows)
 register.filter("audit_changes", event_change_rows)
+
+
+@register.filter
+def offers_page(navigation: Any, href: str) -> bool:
+    """Whether the service navigation (the casework layer's, in every page's context) offers the
+    page at ``href``: core pages ask it what the user's roles allow rather than importing the
+    domain apps that decide it."""
+    return any(isinstance(item, Mapping) and item.get("href") == href for item in navigation or ())

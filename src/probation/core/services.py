@@ -1,0 +1,30 @@
+"""Writes that belong to no domain area: a user's own API token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from probation.core.audit import AuditAction, audit
+
+
+@transaction.atomic
+def api_token_create(*, by_user: Any) -> str:
+    """Create ``by_user``'s API token, replacing any they had (it stops working at once), and
+    return the key, which is shown to them once.
+
+    The audit event records that a token was created and whether one was replaced; never the
+    key, which is the token's primary key, so the token is not the event's subject either.
+    """
+    if not getattr(by_user, "is_authenticated", False) or not by_user.is_active:
+        raise PermissionDenied("Sign in to create an API token.")
+    # Lock the user's row: two clicks at once must not both create a token (one per user).
+    list(get_user_model()._default_manager.select_for_update().filter(pk=by_user.pk).values("pk"))
+    replaced, _ = Token.objects.filter(user_id=by_user.pk).delete()
+    token = Token.objects.create(user=by_user)
+    audit(by_user, AuditAction.API_TOKEN_CREATED, details={"replaced": bool(replaced)})
+    return str(token.key)
