@@ -28,7 +28,7 @@ ALL_ROLES = ["practitioner", "court_officer", "allocating_manager"]
 # with a URL part not listed here fails test_every_url_part_has_a_sample_value.
 SAMPLE_VALUES: dict[str, Any] = {
     "registration_id": lambda case: Registration.objects.create(
-        case=case, kind="domestic_abuse", registered_on=case.opened_on
+        case=case, kind="self_harm", registered_on=case.opened_on
     ).pk,
 }
 

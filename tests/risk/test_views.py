@@ -29,6 +29,7 @@ def assessment_post(**overrides):
         "mappa_level": "1",
         "rsr": "4.5",
         "registrations": ["mental_health", "vulnerability"],
+        "registrations_shown": "1",  # the form sends it with the checkboxes
         "need__accommodation__no_fixed_abode": "yes",
         "need__accommodation__suitability": "significant",
     }

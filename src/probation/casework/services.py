@@ -32,6 +32,8 @@ def sentence_record(
     remand_days: int = 0,
     requirements: Sequence[tuple[str, int | None]] = (),
     court_event: CourtEvent | None = None,
+    expected_version: int | None = None,
+    submission_token: str = "",
 ) -> Sentence:
     """Record a sentence and recompute the case's tier, which depends on it."""
     sentence = courts.sentence_record(
@@ -43,6 +45,8 @@ def sentence_record(
         remand_days=remand_days,
         requirements=requirements,
         court_event=court_event,
+        expected_version=expected_version,
+        submission_token=submission_token,
     )
     risk.tier_recompute(case=case, by_user=by_user, trigger="sentence")
     return sentence

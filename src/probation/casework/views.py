@@ -26,7 +26,8 @@ from probation.core.errors import DomainError
 from probation.courts.forms import SentenceForm
 from probation.courts.services import SENTENCING_ROLES
 from probation.people.access import case_page, reads_audited, signed_in_case_reader
-from probation.people.forms import CaseSearchForm
+from probation.people.change_views import refused_change
+from probation.people.forms import CaseSearchForm, case_change_initial
 from probation.people.models import Case
 from probation.people.selectors import SEARCH_PAGE_SIZE
 from probation.workforce.models import RoleCode
@@ -120,7 +121,7 @@ def case_overview(request: HttpRequest, case: Case) -> HttpResponse:
 
 @case_page(page="record a sentence", roles=SENTENCING_ROLES)
 def sentence_new(request: HttpRequest, case: Case) -> HttpResponse:
-    form = SentenceForm(request.POST or None)
+    form = SentenceForm(request.POST or None, initial=case_change_initial(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -132,9 +133,11 @@ def sentence_new(request: HttpRequest, case: Case) -> HttpResponse:
                 length_days=data["length_days"],
                 remand_days=data["remand_days"] or 0,
                 requirements=[(kind, None) for kind in data["requirements"]],
+                **form.change_guards(),
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            if (response := refused_change(request, form, case, error)) is not None:
+                return response
         else:
             note = " Custody dates have been calculated." if sentence.is_custodial else ""
             messages.success(request, f"Sentence recorded.{note}")

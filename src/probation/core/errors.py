@@ -28,6 +28,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class AlreadySubmitted(DomainError):
+    """The same form was sent twice (a double click, a resubmitted page): recorded once."""
+
+    status = 409
+
+
 class CaseNotAvailable(Exception):
     """The case does not exist *or* the user may not see it.
 

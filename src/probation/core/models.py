@@ -107,3 +107,26 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_type}"
+
+
+class FormSubmission(models.Model):
+    """A form's one-use submission token, claimed in the transaction of the change it makes.
+
+    A double click or a resubmitted page posts the same token twice: the second claim fails on
+    the unique constraint (waiting for the first to commit), so the change is recorded once.
+    A submission that fails validation rolls its claim back, and the corrected form, carrying
+    the same token, can still be sent.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="formsubmission_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.token}"

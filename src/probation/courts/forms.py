@@ -6,9 +6,10 @@ from django import forms
 
 from probation.core.forms import GovukDateField, radio_choice
 from probation.courts.models import Disposal, RequirementKind
+from probation.people.forms import CaseChangeForm
 
 
-class SentenceForm(forms.Form):
+class SentenceForm(CaseChangeForm):
     disposal = radio_choice("Sentence", Disposal.choices, "Select the sentence")
     sentence_date = GovukDateField(
         label="Date of sentence", label_for_errors="the date of sentence"

@@ -21,6 +21,7 @@ from probation.courts.models import (
     Sentence,
 )
 from probation.courts.selectors import latest_court_event, offence_dates_of
+from probation.people.locking import begin_case_change
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
 from probation.rules.dates import add_months
@@ -77,6 +78,8 @@ def sentence_record(
     remand_days: int = 0,
     requirements: Sequence[tuple[str, int | None]] = (),
     court_event: CourtEvent | None = None,
+    expected_version: int | None = None,
+    submission_token: str = "",
 ) -> Sentence:
     """Record a sentence on the case's latest court event.
 
@@ -87,7 +90,12 @@ def sentence_record(
     if not (by_user.is_authenticated and by_user.has_role(*SENTENCING_ROLES)):
         raise PermissionDenied("Only a court officer may record a sentence.")
     ensure_case_visible(by_user, case)
-    Case.objects.select_for_update().get(pk=case.pk)
+    begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
     _check_sentence(
         disposal=disposal,
         length_days=length_days,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.http import QueryDict
 
 from probation.core.forms import clean_text
+from probation.core.submissions import new_submission_token
 from probation.people.selectors import SearchQuery, parse_search
 
 
@@ -28,3 +32,35 @@ class CaseSearchForm(forms.Form):
         if not (query.crn or query.pnc or query.surname):
             raise forms.ValidationError("Enter a name, CRN or PNC number using letters or digits")
         return query
+
+
+class CaseChangeForm(forms.Form):
+    """Hidden fields every form that changes a case carries (probation/people/locking.py): the
+    case version the form was shown, and a one-use submission token."""
+
+    case_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    submission_token = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64, strip=True
+    )
+
+    def change_guards(self) -> dict[str, Any]:
+        """The service arguments that refuse a stale form and record a double POST once."""
+        return {
+            "expected_version": self.cleaned_data.get("case_version"),
+            "submission_token": self.cleaned_data.get("submission_token") or "",
+        }
+
+    def show_current_version(self, version: int) -> None:
+        """After a conflict: keep what the user entered, but carry the version now current, so
+        that sending the form again (having checked the case) goes through."""
+        data = dict(self.data.lists()) if hasattr(self.data, "lists") else dict(self.data)
+        data["case_version"] = [str(version)]
+        query = QueryDict(mutable=True)
+        for key, values in data.items():
+            query.setlist(key, values if isinstance(values, list) else [values])
+        self.data = query
+
+
+def case_change_initial(case: Any) -> dict[str, Any]:
+    """Initial values of the hidden fields for a form about to be shown for ``case``."""
+    return {"case_version": case.version, "submission_token": new_submission_token()}

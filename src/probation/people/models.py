@@ -133,6 +133,9 @@ class Case(models.Model):
     tier = models.CharField(max_length=3, blank=True, editable=False)
     # True when the case has a restriction list: only the named staff may see it.
     restricted = models.BooleanField(default=False, editable=False)
+    # Moved on by every change made through a service (probation/people/locking.py): a form
+    # carries the version it was shown, so a change made meanwhile by someone else is noticed.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["person__surname", "person__forename"]

@@ -11,6 +11,7 @@ from django.db import transaction
 from probation.core.audit import AuditAction, audit, snapshot
 from probation.core.errors import InvalidInput
 from probation.core.identifiers import normalise_crn, normalise_pnc
+from probation.people.locking import begin_case_change
 from probation.people.models import (
     AccessKind,
     Address,
@@ -110,7 +111,7 @@ def case_access_set(
     _ensure_can_manage_access(by_user)
     if kind not in AccessKind.values:
         raise InvalidInput("Choose exclusion or restriction", field="kind")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = begin_case_change(case=case, by_user=by_user)
     entry, _ = CaseAccess.objects.get_or_create(
         case=locked, user=user, kind=kind, defaults={"reason": reason[:500]}
     )
@@ -133,7 +134,7 @@ def case_access_remove(*, case: Case, user: Any, kind: str, by_user: Any) -> Non
     _ensure_can_manage_access(by_user)
     if kind not in AccessKind.values:
         raise InvalidInput("Choose exclusion or restriction", field="kind")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = begin_case_change(case=case, by_user=by_user)
     deleted, _ = CaseAccess.objects.filter(case=locked, user=user, kind=kind).delete()
     if kind == AccessKind.RESTRICTION:
         still = CaseAccess.objects.filter(case=locked, kind=AccessKind.RESTRICTION).exists()

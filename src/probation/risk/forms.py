@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from probation.core.forms import GovukDateField, radio_choice
+from probation.people.forms import CaseChangeForm
 from probation.risk.models import MappaCategory, MappaLevel, RegistrationKind, ReportType, RoshLevel
 from probation.risk.questionnaire import SECTIONS, UNKNOWN, field_name
 
@@ -21,7 +22,7 @@ ROSH_AUDIENCES = (
 )
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(CaseChangeForm):
     """The pre-sentence assessment. OGRS3 is not a field: it comes from the case record."""
 
     assessed_on = GovukDateField(
@@ -57,6 +58,9 @@ class AssessmentForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Select registrations from the list"},
     )
+    # Sent with the checkboxes: no box ticked means "no registrations", but a POST without the
+    # checkboxes at all (a script, an old form) must not end every registration.
+    registrations_shown = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
     parenting_responsibilities = forms.BooleanField(
         label="Has parenting responsibilities", required=False
     )
@@ -105,6 +109,8 @@ class AssessmentForm(forms.Form):
             self.has_error("mappa_category") or self.has_error("mappa_level")
         ):
             self.add_error("mappa_level", "Select both a MAPPA category and a level, or neither")
+        if not data.get("registrations_shown"):
+            data["registrations"] = None  # not on the form that was sent: leave them as they are
         return data
 
     def answers(self) -> dict[str, dict[str, str]]:
@@ -130,7 +136,7 @@ class AssessmentForm(forms.Form):
         return [self[name] for name, _ in ROSH_AUDIENCES]
 
 
-class RegistrationAddForm(forms.Form):
+class RegistrationAddForm(CaseChangeForm):
     kind = radio_choice("Registration", RegistrationKind.choices, "Select a registration to add")
     notes = forms.CharField(
         label="Notes",

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from probation.core.audit import AuditAction, audit, snapshot, to_jsonable
 from probation.core.errors import InvalidInput
+from probation.people.locking import begin_case_change
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
 from probation.risk.facts import facts_to_json, ogrs3_facts
@@ -96,6 +97,8 @@ def assessment_record(
     previous_enforcement: bool = False,
     answers: dict[str, dict[str, str]] | None = None,
     registrations: list[str] | None = None,
+    expected_version: int | None = None,
+    submission_token: str = "",
 ) -> Assessment:
     """Record a pre-sentence assessment; OGRS3 comes from the case record, never typed in.
 
@@ -103,6 +106,12 @@ def assessment_record(
     should have after the assessment: new ones are added and missing ones ended.
     """
     _ensure_may_act(by_user, case, ASSESSING_ROLES, "record an assessment")
+    begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
     if (mappa_category is None) != (mappa_level is None):
         raise InvalidInput(
             "Give both a MAPPA category and a level, or neither", field="mappa_level"
@@ -193,11 +202,23 @@ def _registration_end(*, registration: Registration, by_user: Any, ended_on: dt.
 
 @transaction.atomic
 def registration_add(
-    *, case: Case, kind: str, by_user: Any, registered_on: dt.date | None = None, notes: str = ""
+    *,
+    case: Case,
+    kind: str,
+    by_user: Any,
+    registered_on: dt.date | None = None,
+    notes: str = "",
+    expected_version: int | None = None,
+    submission_token: str = "",
 ) -> Registration:
     """Register a complexity factor (or IOM) on a case; the tier is recomputed."""
     _ensure_may_act(by_user, case, REGISTERING_ROLES, "change registrations")
-    Case.objects.select_for_update().get(pk=case.pk)
+    begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
     if Registration.objects.filter(case=case, kind=kind, ended_on__isnull=True).exists():
         raise InvalidInput("The case already has this registration", field="kind")
     registration = _registration_add(
@@ -218,6 +239,7 @@ def registration_end(
     """End a registration; the tier is recomputed."""
     case = registration.case
     _ensure_may_act(by_user, case, REGISTERING_ROLES, "change registrations")
+    begin_case_change(case=case, by_user=by_user)
     locked = Registration.objects.select_for_update().get(pk=registration.pk)
     if locked.ended_on is not None:
         raise InvalidInput("This registration has already ended", field="registration")

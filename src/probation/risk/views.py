@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from probation.core.errors import DomainError
 from probation.people.access import case_page, not_available, role_refused
+from probation.people.change_views import refused_change
+from probation.people.forms import case_change_initial
 from probation.people.models import Case
 from probation.risk.forms import AssessmentForm, RegistrationAddForm
 from probation.risk.selectors import (
@@ -39,7 +41,10 @@ def _form_error(form: Any, error: DomainError) -> None:
 def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
     user: Any = request.user
     summary = risk_summary(case)
-    initial: dict[str, Any] = {"registrations": [r.kind for r in summary["registrations"]]}
+    initial: dict[str, Any] = {
+        "registrations": [r.kind for r in summary["registrations"]],
+        **case_change_initial(case),
+    }
     form = AssessmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -60,9 +65,11 @@ def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
                 previous_enforcement=data["previous_enforcement"],
                 answers=form.answers(),
                 registrations=data["registrations"],
+                **form.change_guards(),
             )
         except DomainError as error:
-            _form_error(form, error)
+            if (response := refused_change(request, form, case, error)) is not None:
+                return response
         else:
             messages.success(request, "Assessment recorded. The tier has been recalculated.")
             return redirect("casework:case", crn=case.person.crn)
@@ -89,7 +96,7 @@ def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
 def registrations(request: HttpRequest, case: Case) -> HttpResponse:
     user: Any = request.user
     may_change = user.has_role(*REGISTERING_ROLES)
-    form = RegistrationAddForm(request.POST or None)
+    form = RegistrationAddForm(request.POST or None, initial=case_change_initial(case))
     if request.method == "POST":
         if not may_change:
             role_refused(user=user, page="add a registration", path=request.path, crn=case.crn)
@@ -101,9 +108,11 @@ def registrations(request: HttpRequest, case: Case) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     by_user=user,
                     notes=form.cleaned_data["notes"],
+                    **form.change_guards(),
                 )
             except DomainError as error:
-                _form_error(form, error)
+                if (response := refused_change(request, form, case, error)) is not None:
+                    return response
             else:
                 messages.success(request, "Registration added. The tier has been recalculated.")
                 return redirect("risk:registrations", crn=case.person.crn)
