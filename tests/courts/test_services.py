@@ -123,3 +123,27 @@ def test_only_court_officers_record_sentences(convicted_case, nps_practitioner):
             sentence_date=dt.date(2025, 3, 3),
             length_days=182,
         )
+
+
+@pytest.mark.parametrize(
+    ("disposal", "sentence_date", "requirements"),
+    [
+        ("custody", dt.date(9999, 12, 31), ()),  # was an OverflowError: a 500
+        ("community_order", dt.date(9999, 6, 1), (("unpaid_work", 100),)),  # was add_months' 500
+        ("community_order", dt.date(1, 1, 1), ()),
+    ],
+)
+def test_a_sentence_dated_outside_the_plausible_range_is_a_field_error(
+    convicted_case, court_officer, disposal, sentence_date, requirements
+):
+    with pytest.raises(InvalidInput) as refused:
+        sentence_record(
+            case=convicted_case,
+            by_user=court_officer,
+            disposal=disposal,
+            sentence_date=sentence_date,
+            length_days=365,
+            requirements=requirements,
+        )
+    assert refused.value.field == "sentence_date"
+    assert "must be between 1 January 1900 and" in refused.value.message

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from probation.core.audit import AuditAction, audit, snapshot
 from probation.core.errors import InvalidInput
+from probation.core.limits import EVENT_DATES, check_date
 from probation.courts.custody import custody_dates_for, is_custodial
 from probation.courts.models import (
     CourtEvent,
@@ -96,6 +97,7 @@ def sentence_record(
         expected_version=expected_version,
         submission_token=submission_token,
     )
+    check_date(sentence_date, EVENT_DATES, field="sentence_date", label="date of sentence")
     _check_sentence(
         disposal=disposal,
         length_days=length_days,

@@ -11,6 +11,7 @@ from django.db import transaction
 from probation.core.audit import AuditAction, audit, snapshot
 from probation.core.errors import InvalidInput
 from probation.core.identifiers import normalise_crn, normalise_pnc
+from probation.core.limits import BIRTH_DATES, EVENT_DATES, check_date
 from probation.people.locking import begin_case_change
 from probation.people.models import (
     AccessKind,
@@ -73,6 +74,8 @@ def person_create(
                 "Enter a PNC number like 2012/0123456X with a correct check letter",
                 field="pnc_number",
             )
+    check_date(date_of_birth, BIRTH_DATES, field="date_of_birth", label="date of birth")
+    check_date(opened_on, EVENT_DATES, field="opened_on", label="date the case opened")
     if Person.objects.filter(crn=canonical_crn).exists():
         raise InvalidInput("A person with this CRN already exists", field="crn")
     if date_of_birth > opened_on:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from probation.core.audit import AuditAction, audit, snapshot, to_jsonable
 from probation.core.errors import InvalidInput
+from probation.core.limits import EVENT_DATES, check_date
 from probation.people.locking import begin_case_change
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
@@ -116,6 +117,7 @@ def assessment_record(
         raise InvalidInput(
             "Give both a MAPPA category and a level, or neither", field="mappa_level"
         )
+    check_date(assessed_on, EVENT_DATES, field="assessed_on", label="date of assessment")
     if assessed_on > timezone.localdate():
         raise InvalidInput("The assessment date must be today or in the past", field="assessed_on")
     answers = answers or {}
