@@ -214,6 +214,7 @@ class TestBodies:
             (json.dumps({"sex": "x" * 70_000}), "too_large"),
             ('{"rsr": NaN, "sex": "male"}', "not_json"),
         ],
+        ids=["array-1000-deep", "value-1000-deep", "unclosed-50000-deep", "70-kb", "nan"],
     )
     def test_deep_huge_or_invalid_json_is_a_400_problem_with_errors(
         self, path, payload, code, api_for, nps_practitioner

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -278,6 +278,22 @@ class Ogrs3CalculatorView(CalculatorView):
         summary="OGRS3 one- and two-year proven reoffending probabilities",
         request=Ogrs3InputSerializer,
         description=CALCULATOR_DESCRIPTION,
+        examples=[
+            OpenApiExample(
+                "ShopTheft",
+                summary="Shop theft, fifth sanction",
+                request_only=True,
+                value={
+                    "sex": "male",
+                    "date_of_birth": "1990-05-17",
+                    "conviction_date": "2025-01-06",
+                    "follow_up_start": "2025-01-06",
+                    "total_sanctions": 5,
+                    "first_sanction_age": 16,
+                    "offence_category": "theft",
+                },
+            )
+        ],
         parameters=CALCULATOR_PARAMETERS,
         responses={200: Ogrs3OutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
@@ -306,6 +322,28 @@ class TierCalculatorView(CalculatorView):
         summary="Tier (A3–D0, S when unsupervised) with its points and explanation",
         request=TierInputSerializer,
         description=CALCULATOR_DESCRIPTION,
+        examples=[
+            OpenApiExample(
+                "SpecExample",
+                summary="The worked example of the tiering spec (B2)",
+                request_only=True,
+                value={
+                    "sex": "male",
+                    "rosh": "high",
+                    "mappa_level": 1,
+                    "complexity_factors": ["mental_health", "self_harm"],
+                    "sentences": [
+                        {"kind": "community", "active": True, "requirements": ["programme"]}
+                    ],
+                    "needs": {
+                        "thinking_behaviour": "severe",
+                        "attitudes": "severe",
+                        "drugs": "standard",
+                    },
+                    "ogrs": 55,
+                },
+            )
+        ],
         parameters=CALCULATOR_PARAMETERS,
         responses={200: TierOutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
@@ -324,6 +362,19 @@ class CustodyDatesCalculatorView(CalculatorView):
         summary="Release, licence and post-sentence supervision dates of a determinate sentence",
         request=CustodyInputSerializer,
         description=CALCULATOR_DESCRIPTION,
+        examples=[
+            OpenApiExample(
+                "SixMonths",
+                summary="Six months: licence, then supervision",
+                request_only=True,
+                value={
+                    "sentence_date": "2025-03-03",
+                    "length_days": 182,
+                    "offence_date": "2025-01-10",
+                    "date_of_birth": "1990-01-01",
+                },
+            )
+        ],
         parameters=CALCULATOR_PARAMETERS,
         responses={200: CustodyOutputSerializer, **CALCULATOR_PROBLEMS},
         tags=["calculators"],
