@@ -1,10 +1,13 @@
 """The audit log in the admin is read-only (no adding, changing or deleting events), and reading
 it there is audited like reading it on the audit search page."""
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from rest_framework.authtoken.admin import TokenAdmin, TokenProxy
 
 from probation.core.audit import AuditAction, audit
 from probation.core.models import AuditEvent
@@ -44,4 +47,30 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# API tokens: administrators see whose tokens exist and when they expire, and revoke them; never
+# the key itself (whoever reads a key can act as its user). Deleting is revoking, and is audited.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class ApiTokenAdmin(TokenAdmin):
+    """DRF's token admin (rows addressed by user, so no key in any URL), without the key."""
+
+    list_display = ("user", "created", "expires")
+    search_fields = ("user__username", "user__last_name")
+    list_select_related = ("user",)
+    fields = ("user", "created", "expires")
+    readonly_fields = ("user", "created", "expires")
+
+    @admin.display(description="Expires")
+    def expires(self, token: Any) -> Any:
+        return token.created + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -26,4 +26,18 @@ class CoreConfig(AppConfig):
         from axes.signals import user_locked_out
 
         user_locked_out.connect(on_locked_out, dispatch_uid="probation-locked-out")
+
+        # API tokens: revoked at sign-out and deactivation, every revocation audited.
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_delete, post_save
+        from rest_framework.authtoken.models import Token
+
+        from probation.core import token_history
+
+        post_delete.connect(token_history.on_token_deleted, sender=Token, dispatch_uid="token-rm")
+        user_logged_out.connect(token_history.on_signed_out, dispatch_uid="token-sign-out")
+        post_save.connect(
+            token_history.on_user_saved, sender=get_user_model(), dispatch_uid="token-inactive"
+        )
         checks.register(application_role_check, checks.Tags.security, deploy=True)

@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     USER_ROLES_CHANGED = "user.roles_changed", "Roles changed"
     CSRF_REFUSED = "request.csrf_refused", "Refused a form that failed the security check (CSRF)"
     API_TOKEN_CREATED = "api_token.created", "Created an API token"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
     DEMO_BUILT = "demo.built", "Demo world built"
     # Reading case data
     CASE_VIEWED = "case.viewed", "Viewed a case page"

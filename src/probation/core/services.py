@@ -28,3 +28,11 @@ def api_token_create(*, by_user: Any) -> str:
     token = Token.objects.create(user=by_user)
     audit(by_user, AuditAction.API_TOKEN_CREATED, details={"replaced": bool(replaced)})
     return str(token.key)
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user: Any, by_user: Any, reason: str) -> int:
+    """Delete ``user``'s API tokens (signed out, deactivated, or revoked by an administrator);
+    each deletion is audited by the token's delete signal. Returns how many were deleted."""
+    deleted, _ = Token.objects.filter(user_id=user.pk).delete()
+    return deleted
