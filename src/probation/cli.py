@@ -321,6 +321,7 @@ def audit_verify(
                     "events": report.events,
                     "broken_at": report.broken_at,
                     "reason": report.reason,
+                    "last_hash": report.last_hash,
                 },
                 indent=2,
             )

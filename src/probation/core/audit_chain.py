@@ -102,6 +102,7 @@ class ChainReport:
     events: int
     broken_at: int | None = None  # the seq of the first event whose link does not hold
     reason: str = ""
+    last_hash: str = ""  # the hash of the last event verified: keep it elsewhere to compare
 
     @property
     def ok(self) -> bool:
@@ -138,4 +139,4 @@ def verify_chain(
             progress(checked, total)
     if progress is not None:
         progress(checked, total)
-    return ChainReport(checked)
+    return ChainReport(checked, last_hash=previous if checked else "")
