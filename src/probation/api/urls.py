@@ -1,7 +1,9 @@
 """The API under /api/v1/. Anything here that matches no endpoint is a 404 problem (last line)."""
 
 from django.urls import URLPattern, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from probation.api import calculators, views
 
@@ -46,6 +48,14 @@ urlpatterns: list[URLPattern] = [
         SpectacularAPIView.as_view(custom_settings={"DESCRIPTION": DESCRIPTION}),
         name="schema",
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file, not inline, so the page keeps
+    # the Content-Security-Policy; Swagger UI sets inline styles, allowed on this page only.
+    path(
+        "docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     re_path(r"^", views.NotFoundView.as_view(), name="not-found"),
 ]

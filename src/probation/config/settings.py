@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 SRC_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = SRC_DIR.parent
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "probation.core",
     "axes",
+    "csp",
     "probation.contracts",
     "probation.workforce",
     "probation.people",
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "probation.core.middleware.SessionLimitsMiddleware",
     "probation.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,6 +191,23 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
 # A refused form (e.g. signing in from a second tab) gets a GOV.UK page in plain words, audited.
 CSRF_FAILURE_VIEW = "probation.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): scripts and styles from this origin
+# only, inline scripts only with the page's nonce; no framing, no plugins, forms post here only.
+# The interactive API docs relax styles for Swagger UI on that one page (probation/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Hostile input: keep request bodies bounded.
