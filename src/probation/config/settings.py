@@ -135,6 +135,17 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
+# The cache holds the counters that protect the service (rate limits, throttles, API idempotency
+# keys, lockout audits): with several processes they must share one, so production sets
+# CACHE_URL=redis://host:6379/0. Without it each process keeps its own (fine for one process).
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # 64-bit keys everywhere: an EM vendor's alerting once stopped when a 32-bit key ran out.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "workforce.User"
