@@ -2,7 +2,10 @@
 the screen.
 
 axe-core comes from npm (``package.json``'s devDependencies, installed by ``make setup``'s
-``npm ci``) and is injected into the page from ``node_modules``: no network is needed.
+``npm ci``) and is injected into the page from ``node_modules``: no network is needed. The
+service's Content Security Policy refuses scripts it did not send, axe's included, so a page to
+be checked is opened in a context made with :data:`AXE_CONTEXT` (Playwright's ``bypass_csp``;
+the policy itself is tested in ``tests/core/test_content_security_policy.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pytest
 from playwright.sync_api import Page
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_CONTEXT: dict[str, Any] = {"bypass_csp": True}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -22,7 +22,7 @@ from probation.demo.world import DEMO_SIGNINS
 from probation.risk.models import Registration
 from probation.risk.services import tier_recompute
 from probation.workforce.models import RoleCode
-from tests.browser.checks import DESKTOP, PHONE, assert_accessible, assert_fits
+from tests.browser.checks import AXE_CONTEXT, DESKTOP, PHONE, assert_accessible, assert_fits
 from tests.factories import (
     AddressFactory,
     CaseFactory,
@@ -115,8 +115,10 @@ def demo_users(transactional_db: Any) -> dict[str, Any]:
     return users
 
 
-def open_new_page(new_context: Callable[..., BrowserContext], viewport: dict[str, int]) -> Page:
-    return new_context(viewport=viewport).new_page()
+def open_new_page(
+    new_context: Callable[..., BrowserContext], viewport: dict[str, int] = DESKTOP
+) -> Page:
+    return new_context(viewport=viewport, **AXE_CONTEXT).new_page()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -144,8 +146,11 @@ def test_every_role_lands_on_its_own_home_which_is_accessible_and_fits(
 
 
 def test_administrator_is_not_offered_find_a_case_on_the_service_pages(
-    page: Page, demo_users: dict[str, Any], sign_in: Callable[..., None]
+    new_context: Callable[..., BrowserContext],
+    demo_users: dict[str, Any],
+    sign_in: Callable[..., None],
 ) -> None:
+    page = open_new_page(new_context)
     sign_in(page, "admin")
     page.goto("/home/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
@@ -246,7 +251,7 @@ def test_a_form_refused_by_the_csrf_check_gets_the_plain_page(
     sign_in: Callable[..., None],
 ) -> None:
     """Signing in from a second tab after signing in from the first."""
-    context = new_context()
+    context = new_context(**AXE_CONTEXT)
     first, second = context.new_page(), context.new_page()
     first.goto("/sign-in/")
     second.goto("/sign-in/")
