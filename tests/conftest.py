@@ -6,7 +6,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from probation.courts.models import ChargedOffence
 from tests.factories import (
@@ -74,6 +77,13 @@ def signed_in(user: Any) -> Client:
     in tests/core/test_sign_in*.py; django-axes needs a request that ``Client.login`` lacks)."""
     client = Client()
     client.force_login(user)
+    if user.has_role(*settings.SECOND_FACTOR_REQUIRED_ROLES):
+        # Administrators and auditors also give a code after the password: sign in fully (the
+        # second factor itself is tested in tests/core/test_second_factor.py).
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 

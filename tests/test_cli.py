@@ -300,3 +300,20 @@ def test_audit_verify_passes_on_a_fresh_demo_world_and_fails_after_a_tampered_ro
     bad = runner.invoke(app, ["audit", "verify"])
     assert bad.exit_code == 1
     assert f"broken at event {victim.seq}" in bad.stdout
+
+
+@pytest.mark.django_db
+def test_demo_accounts_that_need_a_code_get_the_demo_authenticator_and_demo_code_prints_it() -> (
+    None
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    result = invoke("demo", "--people", "60", "--seed", "9")
+    assert "auditor *" in result.stdout and "probation demo-code" in result.stdout
+    code = invoke("demo-code", "auditor").stdout.strip()
+    assert len(code) == 6 and code.isdigit()
+    device = TOTPDevice.objects.get(user__username="auditor")
+    assert device.verify_token(code)
+    refused = runner.invoke(app, ["demo-code", "practitioner"])
+    assert refused.exit_code == 1  # no authenticator: practitioners are not asked for a code
+    assert runner.invoke(app, ["demo-code", "someone-real"]).exit_code == 1

@@ -161,8 +161,36 @@ def _print_demo_outcome(console: Console, outcome: DemoOutcome, *, seed: int) ->
     table.add_column("Role")
     table.add_column("Organisation")
     for signin in outcome.signins:
-        table.add_row(signin.username, signin.password, signin.role, signin.organisation)
+        name = f"{signin.username} *" if signin.needs_code else signin.username
+        table.add_row(name, signin.password, signin.role, signin.organisation)
     console.print(table)
+    if any(signin.needs_code for signin in outcome.signins):
+        from probation.demo.second_factor import demo_totp_secret
+
+        console.print(
+            "* Also enter a 6-digit code after the password: run "
+            "[bold]probation demo-code USERNAME[/bold] for the current one, or add the demo key "
+            f"{demo_totp_secret()} to an authenticator app."
+        )
+
+
+@app.command("demo-code")
+def demo_code_command(
+    username: Annotated[str, typer.Argument(help="A demo account, e.g. auditor or admin.")],
+) -> None:
+    """Print the current sign-in code of a demo account's authenticator (demo accounts only)."""
+    from django.conf import settings
+
+    if "probation.demo" not in settings.INSTALLED_APPS:
+        _console().print("[red]There are no demo accounts here: the demo is not installed.[/red]")
+        raise typer.Exit(code=1)
+    from probation.demo.second_factor import demo_code
+
+    code = demo_code(username)
+    if code is None:
+        _console().print(f"[red]{username!r} is not a demo account with an authenticator.[/red]")
+        raise typer.Exit(code=1)
+    typer.echo(code)
 
 
 @app.command()

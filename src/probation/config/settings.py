@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "probation.core",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
     "probation.contracts",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "probation.core.actor.CurrentActorMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "probation.core.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "probation.core.middleware.SessionLimitsMiddleware",
@@ -91,6 +95,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "probation.core.signin.locked_out_response"
 AXES_VERBOSE = False
+# A second factor (TOTP) after the password: required for these roles, open to everyone
+# (probation/core/second_factor.py).
+SECOND_FACTOR_REQUIRED_ROLES = env.list(
+    "SECOND_FACTOR_REQUIRED_ROLES", default=["administrator", "auditor"]
+)
+OTP_TOTP_ISSUER = "OpenProbation"
 # Anonymous requests for case pages are refused and audited, up to this many a minute from one
 # address; past it, 429 and nothing written (probation/people/access.py).
 ANONYMOUS_REFUSALS_PER_MINUTE = env.int("ANONYMOUS_REFUSALS_PER_MINUTE", default=60)

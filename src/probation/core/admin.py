@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
-from rest_framework.authtoken.admin import TokenAdmin, TokenProxy
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from probation.core.audit import AuditAction, audit
 from probation.core.models import AuditEvent

@@ -26,6 +26,9 @@ class AuditAction(models.TextChoices):
     CSRF_REFUSED = "request.csrf_refused", "Refused a form that failed the security check (CSRF)"
     API_TOKEN_CREATED = "api_token.created", "Created an API token"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    SECOND_FACTOR_ENABLED = "user.second_factor_enabled", "Set up an authenticator app"
+    SECOND_FACTOR_VERIFIED = "user.second_factor_verified", "Gave a correct sign-in code"
+    SECOND_FACTOR_FAILED = "user.second_factor_failed", "Gave a wrong sign-in code"
     DEMO_BUILT = "demo.built", "Demo world built"
     # Reading case data
     CASE_VIEWED = "case.viewed", "Viewed a case page"

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from probation.core.audit import AuditAction, audit
@@ -36,3 +38,43 @@ def api_tokens_revoke(*, user: Any, by_user: Any, reason: str) -> int:
     each deletion is audited by the token's delete signal. Returns how many were deleted."""
     deleted, _ = Token.objects.filter(user_id=user.pk).delete()
     return deleted
+
+
+@transaction.atomic
+def second_factor_start(*, by_user: Any) -> TOTPDevice:
+    """The authenticator app being set up for ``by_user``: an unconfirmed TOTP device (kept
+    until confirmed, so a page reload shows the same key)."""
+    device = TOTPDevice.objects.filter(user=by_user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=by_user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def second_factor_confirm(*, by_user: Any, token: str) -> TOTPDevice | None:
+    """Confirm the app being set up with a code from it; None if the code is wrong (audited)."""
+    device = TOTPDevice.objects.select_for_update().filter(user=by_user, confirmed=False).first()
+    if device is None or not device.verify_token(token):
+        audit(by_user, AuditAction.SECOND_FACTOR_FAILED, details={"step": "set up"})
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=by_user, confirmed=False).delete()
+    audit(by_user, AuditAction.SECOND_FACTOR_ENABLED, details={"device": device.name})
+    return device
+
+
+@transaction.atomic
+def second_factor_check(*, by_user: Any, token: str) -> Any:
+    """The device that accepts ``token`` for ``by_user``, or None (audited either way).
+
+    A wrong code is not an exception: the transaction commits, and with it django-otp's count
+    of failures, which slows the next guess.
+    """
+    device = match_token(by_user, token)
+    audit(
+        by_user,
+        AuditAction.SECOND_FACTOR_VERIFIED if device else AuditAction.SECOND_FACTOR_FAILED,
+        details={"step": "sign in"},
+    )
+    return device

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from probation.core import views
+from probation.core import two_factor_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -9,5 +9,7 @@ urlpatterns = [
     path("audit/", views.audit_search, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
     path("account/api-token/", views.api_token, name="api-token"),
+    path("account/two-factor/", two_factor_views.setup, name="two-factor-setup"),
+    path("account/two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
     path("healthz", views.healthz, name="healthz"),
 ]

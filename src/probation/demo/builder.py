@@ -49,6 +49,7 @@ from probation.courts.models import (
 from probation.demo import data
 from probation.demo.profiles import make_profile, step_plan
 from probation.demo.risk import step_risk, step_tiers
+from probation.demo.second_factor import needs_code, step_second_factors
 from probation.demo.staff import step_staff
 from probation.demo.world import (
     BATCH_SIZE,
@@ -84,6 +85,7 @@ class SignIn:
     role: str
     organisation: str
     description: str
+    needs_code: bool = False
 
 
 def demo_signins() -> list[SignIn]:
@@ -100,6 +102,7 @@ def demo_signins() -> list[SignIn]:
             role=roles.get(spec.role, spec.role),
             organisation=str(users[spec.username].organisation),
             description=spec.description,
+            needs_code=needs_code(users[spec.username]),
         )
         for spec in DEMO_SIGNINS
         if spec.username in users
@@ -353,7 +356,7 @@ def step_audit(ctx: BuildContext) -> None:
     )
 
 
-SETUP_STEPS: list[WorldStep] = [step_reference, step_plan, step_staff]
+SETUP_STEPS: list[WorldStep] = [step_reference, step_plan, step_staff, step_second_factors]
 CHUNK_STEPS: list[ChunkStep] = [
     step_profiles,
     step_people,
