@@ -4,12 +4,12 @@ history entry."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 pytestmark = [
@@ -32,7 +32,7 @@ def test_court_officer_records_assessment_and_registration_changes_tier(
     page.get_by_role("link", name="Record an assessment").click()
 
     expect(page.get_by_test_id("ogrs3-preview")).to_contain_text("OGRS3")
-    today = dt.date.today()
+    today = timezone.localdate()
     date = page.get_by_role("group", name="Date of assessment")
     date.get_by_label("Day").fill(str(today.day))
     date.get_by_label("Month").fill(str(today.month))

@@ -75,7 +75,8 @@ class TestCheckDate:
             )
 
     @pytest.mark.parametrize(
-        "value", [None, "2025-01-06", dt.datetime(2025, 1, 6, 12, 0), 20250106]
+        "value",
+        [None, "2025-01-06", dt.datetime(2025, 1, 6, 12, 0), 20250106],  # noqa: DTZ001
     )
     def test_something_that_is_not_a_date_is_refused(self, value):
         with pytest.raises(InvalidInput, match="Enter the date of sentence as a real date"):

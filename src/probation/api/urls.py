@@ -1,8 +1,8 @@
 """The API under /api/v1/. Anything here that matches no endpoint is a 404 problem (last line)."""
 
-from django.urls import URLPattern, path, re_path
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from probation.api import calculators, views

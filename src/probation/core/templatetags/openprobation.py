@@ -174,6 +174,27 @@ def _string_in_words(value: str) -> str:
     return _shorten(value)
 
 
+def _sequence_in_words(value: list[Any] | tuple[Any, ...], depth: int) -> str:
+    if not value:
+        return "None"
+    if depth > MAX_DEPTH:
+        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
+    shown = [value_in_words(item, depth=depth + 1) for item in value[:MAX_ITEMS]]
+    more = len(value) - len(shown)
+    return _shorten(", ".join(shown) + (f" and {more} more" if more else ""))
+
+
+def _mapping_in_words(value: Mapping[Any, Any], depth: int) -> str:
+    if not value:
+        return "None"
+    if depth > MAX_DEPTH:
+        return f"{len(value)} field{'s' if len(value) != 1 else ''}"
+    items = list(value.items())
+    shown = [f"{label_for(k)}: {value_in_words(v, depth=depth + 1)}" for k, v in items[:MAX_ITEMS]]
+    more = len(items) - len(shown)
+    return _shorten("; ".join(shown) + (f" and {more} more" if more else ""))
+
+
 def value_in_words(value: Any, *, depth: int = 1) -> str:
     """Any JSON value as one line of plain text, bounded in length and depth."""
     if value is None:
@@ -185,25 +206,9 @@ def value_in_words(value: Any, *, depth: int = 1) -> str:
     if isinstance(value, str):
         return _string_in_words(value) if value else "(blank)"
     if isinstance(value, list | tuple):
-        if not value:
-            return "None"
-        if depth > MAX_DEPTH:
-            return f"{len(value)} item{'s' if len(value) != 1 else ''}"
-        shown = [value_in_words(item, depth=depth + 1) for item in value[:MAX_ITEMS]]
-        more = len(value) - len(shown)
-        return _shorten(", ".join(shown) + (f" and {more} more" if more else ""))
+        return _sequence_in_words(value, depth)
     if isinstance(value, Mapping):
-        if not value:
-            return "None"
-        if depth > MAX_DEPTH:
-            return f"{len(value)} field{'s' if len(value) != 1 else ''}"
-        items = list(value.items())
-        shown = [
-            f"{label_for(k)}: {value_in_words(v, depth=depth + 1)}" for k, v in items[:MAX_ITEMS]
-        ]
-        more = len(items) - len(shown)
-        text = "; ".join(shown) + (f" and {more} more" if more else "")
-        return _shorten(text)
+        return _mapping_in_words(value, depth)
     return _shorten(str(value))
 
 
