@@ -28,8 +28,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def created_key(client: Client) -> str:
     response = client.post(PAGE)
     assert response.status_code == 200
-    match = KEY.search(response.content.decode())
+    body = response.content.decode()
+    match = KEY.search(body)
     assert match is not None
+    assert "It works until " in body and "(30 days), or until you sign out" in body
     return match.group(1)
 
 
@@ -92,6 +94,7 @@ class TestPage:
         again = client.get(PAGE).content.decode()
         assert key not in again
         assert "You created a token on " in again
+        assert "It works until " in again and ", or until you sign out" in again
         assert ">Replace your token</button>" in again
 
     def test_replacing_stops_the_old_key_working(self, crc_practitioner, client_for):
@@ -128,3 +131,4 @@ class TestDocumented:
         assert PAGE in description
         assert "drf_create_token" in description
         assert "Authorization: Token" in description
+        assert "expires 30 days after it is made" in description

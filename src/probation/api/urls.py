@@ -2,6 +2,7 @@
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -10,7 +11,7 @@ from probation.api import calculators, views
 app_name = "api"
 
 # The schema's description (Markdown, shown at the top of /api/v1/docs/): how to authenticate.
-DESCRIPTION = """Read persons and cases, scoped to the signed-in user's organisation and role, and
+DESCRIPTION = f"""Read persons and cases, scoped to the signed-in user's organisation and role, and
 compute OGRS3, tiers and custody dates. Every read of case data is audited. Errors are RFC 7807
 problem JSON.
 
@@ -28,6 +29,9 @@ Send a token in the `Authorization` header of every request:
 - **A system** gets its own account, with only the role it needs, from an administrator, who
   creates its token on the command line: `python manage.py drf_create_token <username>`
   (`--reset` replaces it).
+
+A token expires {settings.API_TOKEN_TTL_DAYS} days after it is made and ends when its
+user signs out or is deactivated; an expired or revoked token gets 401.
 
 A signed-in browser session also works, as on this page.
 """

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -187,12 +189,16 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
 def api_token(request: HttpRequest) -> HttpResponse:
     """The signed-in user's API token: create or replace it, and see the key once."""
     key = api_token_create(by_user=request.user) if request.method == "POST" else None
+    created = api_token_created_at(for_user=request.user)
+    lifetime = dt.timedelta(days=settings.API_TOKEN_TTL_DAYS)
     return render(
         request,
         "core/api_token.html",
         {
             "key": key,
-            "created": api_token_created_at(for_user=request.user),
+            "created": created,
+            "expires": created + lifetime if created else None,
+            "lifetime_days": settings.API_TOKEN_TTL_DAYS,
             "api_root": request.build_absolute_uri("/api/v1/"),
         },
     )
