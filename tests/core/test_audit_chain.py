@@ -133,7 +133,7 @@ def test_a_back_dated_event_is_refused_by_the_database():
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_keep_one_unbroken_chain():
     def writer() -> None:
         try:

@@ -11,7 +11,8 @@ from probation.core.audit import AuditAction, audit
 from probation.core.database import application_grants, grant_application_role, role_warnings
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),  # the role and its grants must be committed
+    # the role and its grants must be committed; restore the reference data afterwards
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="roles are PostgreSQL's"),
 ]
 
