@@ -149,7 +149,8 @@ def main() -> None:
         elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 404, f"{crn}: {response.status_code}"
         times[kind].append(elapsed)
-        bodies[kind].add(re.sub(r'value="[^"]+"', "", response.text))
+        # The CSRF token and the CSP nonce are fresh on every response: mask them.
+        bodies[kind].add(re.sub(r'(value|nonce)="[^"]+"', "", response.text))
     result: dict[str, Any] = {
         "user": username,
         "real_crn": summary(times["real"]),
@@ -161,6 +162,10 @@ def main() -> None:
             best_threshold_accuracy(times["real"], times["unknown"]), 3
         ),
         "identical_pages": bodies["real"] == bodies["unknown"] and len(bodies["real"]) == 1,
+        # The same classifier between two halves of the unknown CRNs: what chance alone gives.
+        "noise_floor_accuracy": round(
+            best_threshold_accuracy(times["unknown"][::2], times["unknown"][1::2]), 3
+        ),
     }
     if args.format == "json":
         print(json.dumps(result, indent=2))
@@ -176,6 +181,10 @@ def main() -> None:
     print(
         f"  best one-threshold classifier: {result['best_threshold_accuracy']:.1%} correct "
         "(50 % = indistinguishable)"
+    )
+    print(
+        f"  the same classifier between two halves of the unknown CRNs (chance alone): "
+        f"{result['noise_floor_accuracy']:.1%}"
     )
     print(f"  refusal pages identical: {result['identical_pages']}")
 
