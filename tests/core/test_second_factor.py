@@ -122,3 +122,10 @@ def test_guessing_codes_is_slowed_down(admin_user):
     refused = client.post("/account/two-factor/verify/", {"code": code_for(device)})
     assert refused.status_code == 200
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_code_page_offers_no_menu_until_the_code_is_given(admin_user):
+    TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
+    client = sign_in(admin_user)
+    page = client.get("/account/two-factor/verify/").content.decode()
+    assert 'href="/audit/"' not in page and 'href="/search/"' not in page

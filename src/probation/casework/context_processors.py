@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from probation.casework.homes import navigation_items
+from probation.core.second_factor import owes_second_factor
 
 
 def _is_current(path: str, href: str) -> bool:
@@ -16,7 +17,8 @@ def _is_current(path: str, href: str) -> bool:
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or owes_second_factor(user):
+        # Until the code is given, no page but the code page opens: offer none.
         return {"service_navigation": []}
     items = navigation_items(user)
     current = next((item for item in items if _is_current(request.path, item.href)), None)

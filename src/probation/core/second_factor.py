@@ -32,6 +32,13 @@ def has_second_factor(user: Any) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
+def owes_second_factor(user: Any) -> bool:
+    """Signed in with the password, but not yet with the code this user must give."""
+    if not user.is_authenticated or getattr(user, "is_verified", lambda: True)():
+        return False
+    return has_second_factor(user) or role_requires_second_factor(user)
+
+
 class SecondFactorMiddleware:
     """Send a signed-in session that owes a code to the code page (or, without an app set up
     yet, to the set-up page), whatever it asked for."""
