@@ -326,3 +326,12 @@ class TestWordsAreBounded:
         summer = dt.datetime(2025, 7, 6, 14, 5, tzinfo=dt.UTC)
         assert datetime_in_words(winter) == "6 January 2025 at 2:05pm"
         assert datetime_in_words(summer) == "6 July 2025 at 3:05pm"  # UK time
+
+
+def test_a_date_in_year_9999_is_a_field_error_not_a_500(client_for, auditor):
+    response = client_for(auditor).get(
+        "/audit/",
+        {"username": "someone", "date_from_0": "1", "date_from_1": "1", "date_from_2": "9999"},
+    )
+    assert response.status_code == 200
+    assert "must be between 1 January 1900 and" in response.content.decode()

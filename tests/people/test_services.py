@@ -71,3 +71,27 @@ def test_only_administrators_and_allocating_managers_change_access(
 def test_an_unknown_kind_is_refused(crc_case, administrator, staff):
     with pytest.raises(InvalidInput):
         case_access_remove(case=crc_case, user=staff[0], kind="banished", by_user=administrator)
+
+
+def test_a_change_to_an_access_list_outside_the_services_is_audited_too(crc_case, staff):
+    """A script or bulk load that writes the lists directly still leaves a record."""
+    entries = CaseAccess.objects.bulk_create(
+        [CaseAccess(case=crc_case, user=staff[0], kind="exclusion", reason="bulk load")]
+    )
+    CaseAccess.objects.create(case=crc_case, user=staff[1], kind="restriction")
+    CaseAccess.objects.filter(pk=entries[0].pk).delete()
+    actions = list(
+        AuditEvent.objects.filter(crn=crc_case.person.crn)
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        AuditAction.CASE_EXCLUSION_ADDED,
+        AuditAction.CASE_RESTRICTION_ADDED,
+        AuditAction.CASE_EXCLUSION_REMOVED,
+    ]
+
+
+def test_a_change_through_the_service_is_recorded_once(crc_case, administrator, staff):
+    case_access_set(case=crc_case, user=staff[0], kind="exclusion", by_user=administrator)
+    assert AuditEvent.objects.filter(action=AuditAction.CASE_EXCLUSION_ADDED).count() == 1

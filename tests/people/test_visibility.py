@@ -274,3 +274,25 @@ def test_search_ranks_exact_surname_then_one_edit_then_alias(nps_practitioner, c
     response = client_for(nps_practitioner).get("/search/", {"q": "Hallam"})
     order = re.findall(r'href="/cases/([A-Z][0-9]{6})/"', response.content.decode())
     assert order == [exact.person.crn, one_edit.person.crn, alias_only.person.crn]
+
+
+def test_a_refused_real_crn_and_an_unknown_one_run_the_same_queries(
+    crc_case, other_crc_practitioner, client_for
+):
+    """The time a refusal takes must not tell whether the CRN exists: the same statements run
+    (benchmarks/bench_refusal_timing.py measures the time itself)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(other_crc_practitioner)
+    client.get("/cases/Z000001/")  # warm the session and user caches alike
+
+    def statements(crn: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/{crn}/").status_code == 404
+        return [
+            re.sub(r"'[^']*'|\b\d+\b|\"s\d+_x\d+\"", "?", q["sql"].replace(crn, "CRN"))
+            for q in captured.captured_queries
+        ]
+
+    assert statements(crc_case.person.crn) == statements("Z999999")

@@ -8,13 +8,30 @@ request (a management command, a migration).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
+_service_audits: ContextVar[bool] = ContextVar("service_audits", default=False)
+
+
+@contextmanager
+def audited_by_service() -> Iterator[None]:
+    """Inside a service that writes its own audit events: the model-level safety net (for the
+    admin and bulk paths) stays quiet, so a change is recorded once, by the service."""
+    token = _service_audits.set(True)
+    try:
+        yield
+    finally:
+        _service_audits.reset(token)
+
+
+def in_audited_service() -> bool:
+    return _service_audits.get()
 
 
 def current_actor() -> Any:

@@ -12,6 +12,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from probation.core.errors import InvalidInput
+from probation.core.limits import EVENT_DATES, DatePolicy, check_date
+
 MAX_TEXT = 200
 
 
@@ -33,8 +36,15 @@ class GovukDateField(forms.MultiValueField):
 
     widget = GovukDateWidget
 
-    def __init__(self, *, label_for_errors: str = "a date", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        label_for_errors: str = "a date",
+        policy: DatePolicy | None = EVENT_DATES,
+        **kwargs: Any,
+    ) -> None:
         self.label_for_errors = label_for_errors
+        self.policy = policy  # the plausible range (probation/core/limits.py)
         fields = (
             forms.CharField(max_length=2),
             forms.CharField(max_length=2),
@@ -56,7 +66,7 @@ class GovukDateField(forms.MultiValueField):
                 f"{self.label_for_errors.capitalize()} must include a {missing[0]}"
             )
         if (
-            not all(p.isdigit() for p in parts)
+            not all(p.isascii() and p.isdigit() for p in parts)
             or len(parts[2]) != 4
             or len(parts[0]) > 2
             or len(parts[1]) > 2
@@ -65,11 +75,18 @@ class GovukDateField(forms.MultiValueField):
                 f"{self.label_for_errors.capitalize()} must be a real date, like 27 3 2024"
             )
         try:
-            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+            day = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
             raise ValidationError(
                 f"{self.label_for_errors.capitalize()} must be a real date, like 27 3 2024"
             ) from None
+        if self.policy is not None:
+            label = self.label_for_errors.removeprefix("the ").removeprefix("a ")
+            try:
+                check_date(day, self.policy, field="", label=label)
+            except InvalidInput as error:
+                raise ValidationError(error.message) from None
+        return day
 
     def compress(self, data_list: list[Any]) -> Any:  # pragma: no cover - clean() does the work
         return data_list
@@ -94,3 +111,16 @@ def radio_choice(label: str, choices: Any, message: str, **kwargs: Any) -> forms
         error_messages={"required": message, "invalid_choice": message},
         **kwargs,
     )
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """A whole number written with the digits 0 to 9 only.
+
+    Django's ``IntegerField`` takes digits of every script (``int("٣٦٥")`` is 365), so a length
+    typed in Arabic-Indic or full-width digits was recorded as if typed in ASCII.
+    """
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and any(ch.isnumeric() and not ch.isascii() for ch in value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from probation.core.forms import GovukDateField, radio_choice
+from probation.core.forms import AsciiIntegerField, GovukDateField, radio_choice
 from probation.courts.models import Disposal, RequirementKind
 from probation.people.forms import CaseChangeForm
 
@@ -14,7 +14,7 @@ class SentenceForm(CaseChangeForm):
     sentence_date = GovukDateField(
         label="Date of sentence", label_for_errors="the date of sentence"
     )
-    length_days = forms.IntegerField(
+    length_days = AsciiIntegerField(
         label="Length in days",
         min_value=1,
         max_value=18250,
@@ -25,7 +25,7 @@ class SentenceForm(CaseChangeForm):
             "max_value": "Length must be 18250 days or fewer",
         },
     )
-    remand_days = forms.IntegerField(
+    remand_days = AsciiIntegerField(
         label="Days on remand to credit",
         min_value=0,
         max_value=18250,

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from probation.core.forms import clean_text
+from probation.core.forms import AsciiIntegerField, clean_text
 from probation.core.submissions import new_submission_token
 from probation.people.selectors import SearchQuery, parse_search
 
@@ -38,7 +38,7 @@ class CaseChangeForm(forms.Form):
     """Hidden fields every form that changes a case carries (probation/people/locking.py): the
     case version the form was shown, and a one-use submission token."""
 
-    case_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    case_version = AsciiIntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     submission_token = forms.CharField(
         widget=forms.HiddenInput, required=False, max_length=64, strip=True
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from probation.people.history import CaseAccessManager
+
 
 class Sex(models.TextChoices):
     MALE = "male", "Male"
@@ -166,6 +168,9 @@ class CaseAccess(models.Model):
     )
     kind = models.CharField(max_length=12, choices=AccessKind.choices)
     reason = models.CharField(max_length=500, blank=True)
+
+    # Bulk changes outside the services are audited too (probation/people/history.py).
+    objects = CaseAccessManager()
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from probation.core.actor import audited_by_service
 from probation.core.audit import AuditAction, audit, snapshot
 from probation.core.errors import InvalidInput
 from probation.core.identifiers import normalise_crn, normalise_pnc
@@ -107,6 +108,7 @@ def person_create(
 
 
 @transaction.atomic
+@audited_by_service()
 def case_access_set(
     *, case: Case, user: Any, kind: str, by_user: Any, reason: str = ""
 ) -> CaseAccess:
@@ -132,6 +134,7 @@ def case_access_set(
 
 
 @transaction.atomic
+@audited_by_service()
 def case_access_remove(*, case: Case, user: Any, kind: str, by_user: Any) -> None:
     """Take ``user`` off a list; a case whose restriction list empties is no longer restricted."""
     _ensure_can_manage_access(by_user)

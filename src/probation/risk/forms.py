@@ -25,8 +25,10 @@ ROSH_AUDIENCES = (
 class AssessmentForm(CaseChangeForm):
     """The pre-sentence assessment. OGRS3 is not a field: it comes from the case record."""
 
+    # No later than today (clean_assessed_on says so in those words); the service checks the
+    # earliest plausible date.
     assessed_on = GovukDateField(
-        label="Date of assessment", label_for_errors="the date of assessment"
+        label="Date of assessment", label_for_errors="the date of assessment", policy=None
     )
     report_type = radio_choice("Type of report", ReportType.choices, "Select the type of report")
     mappa_category = forms.TypedChoiceField(
@@ -89,6 +91,8 @@ class AssessmentForm(CaseChangeForm):
         text = (self.cleaned_data.get("rsr") or "").strip().rstrip("%").strip()
         if not text:
             return None
+        if not text.isascii():  # Decimal("٣") is 3: only the digits 0 to 9 are a number here
+            raise forms.ValidationError("RSR must be a number, like 4.25")
         try:
             value = Decimal(text)
         except InvalidOperation:
