@@ -129,3 +129,17 @@ def test_the_code_page_offers_no_menu_until_the_code_is_given(admin_user):
     client = sign_in(admin_user)
     page = client.get("/account/two-factor/verify/").content.decode()
     assert 'href="/audit/"' not in page and 'href="/search/"' not in page
+
+
+def test_every_signed_in_page_links_to_the_sign_in_code_page(crc_practitioner, client_for):
+    page = client_for(crc_practitioner).get("/cases/").content.decode()
+    assert 'href="/account/two-factor/"' in page
+
+
+def test_someone_with_an_app_is_told_they_are_adding_another(crc_practitioner, client_for):
+    client = sign_in(crc_practitioner)
+    client.get("/account/two-factor/")
+    device = TOTPDevice.objects.get(user=crc_practitioner)
+    client.post("/account/two-factor/", {"code": code_for(device)})
+    page = client.get("/account/two-factor/").content.decode()
+    assert "Add another authenticator app" in page

@@ -61,6 +61,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr_svg": mark_safe(qr.svg_inline(scale=5, title="QR code for your authenticator app")),  # noqa: S308 - segno's own SVG
             "secret": _grouped(b32encode(device.bin_key).decode()),
             "next": _next(request),
+            "has_app": has_second_factor(user),
         },
     )
 
