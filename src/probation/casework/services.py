@@ -4,7 +4,7 @@ A domain app never calls another sideways to make a workflow happen: courts reco
 and knows nothing of tiers; risk recomputes a tier and knows nothing of pages. The casework layer
 calls one, then the other, inside one ``transaction.atomic`` so that either both happen or neither
 does (docs/adr/0008-layers-and-cross-app-workflows.md). Later workflows land here in the same
-shape: sentence recorded → tier → sift → assignment; contact recorded → warning → breach referral.
+shape: sentence recorded → tier → sift (here) → assignment (by a manager); contact recorded → warning → breach referral.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from typing import Any
 
 from django.db import transaction
 
+from probation.allocation import services as allocation
 from probation.courts import services as courts
-from probation.courts.models import CourtEvent, Sentence
+from probation.courts.models import CourtEvent, Disposal, Sentence
 from probation.people.models import Case
 from probation.risk import services as risk
+
+#: Sentences sifted when recorded; a custodial sentence is sifted before release (a later slice).
+SIFTED_AT_SENTENCE = frozenset({Disposal.COMMUNITY_ORDER, Disposal.SUSPENDED_SENTENCE_ORDER})
 
 
 @transaction.atomic
@@ -35,7 +39,8 @@ def sentence_record(
     expected_version: int | None = None,
     submission_token: str = "",
 ) -> Sentence:
-    """Record a sentence and recompute the case's tier, which depends on it."""
+    """Record a sentence, recompute the case's tier, which depends on it, and, for a community
+    or suspended sentence order, sift the case to the organisation that will supervise it."""
     sentence = courts.sentence_record(
         case=case,
         by_user=by_user,
@@ -49,4 +54,6 @@ def sentence_record(
         submission_token=submission_token,
     )
     risk.tier_recompute(case=case, by_user=by_user, trigger="sentence")
+    if disposal in SIFTED_AT_SENTENCE:
+        allocation.case_sift(case=case, by_user=by_user, trigger="sentence")
     return sentence

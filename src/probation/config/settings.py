@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "probation.people",
     "probation.courts",
     "probation.risk",
+    "probation.allocation",
     "probation.casework",
     "probation.api",
 ]

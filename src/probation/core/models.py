@@ -54,6 +54,9 @@ class AuditAction(models.TextChoices):
     REGISTRATION_ADDED = "registration.added", "Registration added"
     REGISTRATION_ENDED = "registration.ended", "Registration ended"
     TIER_RECALCULATED = "tier.recalculated", "Tier recalculated"
+    # Allocation
+    CASE_SIFTED = "case.sifted", "Case allocated to an organisation by the sift"
+    CASE_ASSIGNED = "case.assigned", "Case assigned to a practitioner"
     # Refusals for lack of role
     ROLE_REFUSED = "access.role_refused", "Refused a page the role does not allow"
 

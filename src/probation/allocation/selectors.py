@@ -1,0 +1,314 @@
+"""Reads for allocation: the facts the sift is decided on, the unallocated list and the choice
+of practitioners with their workload (``docs/domain/allocation.md``, ``docs/domain/workload.md``).
+
+Lists start from :func:`probation.people.selectors.cases_visible_to`; the reads about one case
+take a case that has already been released to the user (or locked by a service).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from probation.allocation.models import Assignment, SiftDecision
+from probation.contracts.models import ContractArea
+from probation.courts.models import ChargedOffence, Disposal, Sentence, SentenceStatus
+from probation.courts.selectors import latest_court_event
+from probation.people.models import Case, CaseStatus
+from probation.people.selectors import cases_visible_to
+from probation.risk.models import Registration, RegistrationKind
+from probation.risk.selectors import latest_assessment
+from probation.rules import workload
+from probation.rules.allocation import HIGH_ROSH_LEVELS, AllocationDecision, AllocationFacts
+from probation.rules.tiering import TIERS
+from probation.workforce.models import Grade, Organisation, OrganisationKind, RoleCode, User
+
+__all__ = [
+    "GRADE_ORDER",
+    "RESTRICTED_GRADES",
+    "PractitionerChoice",
+    "boundary_reasons",
+    "case_type_of",
+    "decided_organisation",
+    "latest_assignment",
+    "latest_sift",
+    "practitioner_choices",
+    "sift_facts",
+    "unallocated_cases",
+]
+
+#: The grades a manager chooses from, in the order the list shows them (``allocation.md`` §2).
+GRADE_ORDER: tuple[str, ...] = (Grade.PO, Grade.PSO, Grade.PQIP)
+#: Grades bound by the role boundaries (``allocation.md`` §2, policy).
+RESTRICTED_GRADES = frozenset({Grade.PSO, Grade.PQIP})
+CUSTODIAL = frozenset({Disposal.CUSTODY, Disposal.CUSTODY_EXTENDED, Disposal.CUSTODY_INDETERMINATE})
+
+
+# The sift's facts ---------------------------------------------------------------------------
+
+
+def _home_contract_area(case: Case) -> str | None:
+    if case.person.no_fixed_abode:
+        return None
+    today = timezone.localdate()
+    address = (
+        case.person.addresses.filter(starts_on__lte=today)
+        .exclude(ends_on__lt=today)
+        .select_related("contract_area")
+        .order_by("-is_main", "-starts_on", "-id")
+        .first()
+    )
+    return address.contract_area.code if address is not None else None
+
+
+def _court_contract_area(case: Case) -> str:
+    event = latest_court_event(case)
+    if event is not None:
+        return str(
+            ContractArea.objects.values_list("code", flat=True).get(court__id=event.court_id)
+        )
+    return str(ContractArea.objects.values_list("code", flat=True).get(pk=case.contract_area_id))
+
+
+def sift_facts(case: Case) -> AllocationFacts:
+    """The sift's facts from the case record: the latest assessment's overall RoSH (the highest
+    of its four audiences), MAPPA category and RSR; a public-interest registration; the contract
+    area of the current address (None for no fixed abode, or no current address) and of the
+    latest hearing's court (the case's own area when there is no hearing)."""
+    assessment = latest_assessment(case)
+    public_interest = Registration.objects.filter(
+        case=case, kind=RegistrationKind.PUBLIC_INTEREST, ended_on__isnull=True
+    ).exists()
+    return AllocationFacts(
+        rosh=assessment.rosh if assessment is not None else None,
+        mappa_category=assessment.mappa_category if assessment is not None else None,
+        rsr=float(assessment.rsr)
+        if assessment is not None and assessment.rsr is not None
+        else None,
+        public_interest=public_interest,
+        liable_to_deportation=False,
+        home_contract_area=_home_contract_area(case),
+        court_contract_area=_court_contract_area(case),
+    )
+
+
+def facts_as_json(facts: AllocationFacts) -> dict[str, Any]:
+    return dataclasses.asdict(facts)
+
+
+def decided_organisation(decision: AllocationDecision) -> tuple[Organisation, ContractArea]:
+    """The organisation a decision names (the NPS, or the CRC of its area) and the area."""
+    area = ContractArea.objects.get(code=decision.contract_area)
+    if decision.organisation == "NPS":
+        organisation = Organisation.objects.get(kind=OrganisationKind.NPS)
+    else:
+        organisation = Organisation.objects.get(kind=OrganisationKind.CRC, contract_area=area)
+    return organisation, area
+
+
+def latest_sift(case: Case) -> SiftDecision | None:
+    return (
+        SiftDecision.objects.filter(case=case)
+        .select_related("organisation", "contract_area")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def latest_assignment(case: Case) -> Assignment | None:
+    return (
+        Assignment.objects.filter(case=case)
+        .select_related("officer", "assigned_by")
+        .order_by("-assigned_at", "-id")
+        .first()
+    )
+
+
+# Role boundaries ----------------------------------------------------------------------------
+
+
+def boundary_reasons(case: Case) -> list[str]:
+    """Why a PSO or PQiP may not hold ``case`` (``allocation.md`` §2); empty when they may."""
+    reasons: list[str] = []
+    assessment = latest_assessment(case)
+    if assessment is not None and assessment.rosh in HIGH_ROSH_LEVELS:
+        reasons.append(f"RoSH is {assessment.get_rosh_display().lower()}")
+    if assessment is not None and assessment.mappa_category is not None:
+        reasons.append(f"MAPPA category {assessment.mappa_category}")
+    if ChargedOffence.objects.filter(court_event__case=case, offence__sexual=True).exists():
+        reasons.append("a sexual offence")
+    if Sentence.objects.filter(
+        case=case, status=SentenceStatus.ACTIVE, disposal=Disposal.CUSTODY_INDETERMINATE
+    ).exists():
+        reasons.append("an indeterminate sentence")
+    if Registration.objects.filter(
+        case=case, kind=RegistrationKind.CHILD_PROTECTION, ended_on__isnull=True
+    ).exists():
+        reasons.append("a child-protection registration")
+    return reasons
+
+
+# Workload -----------------------------------------------------------------------------------
+
+
+def case_type_of(disposals: list[tuple[str, dt.date | None]], *, today: dt.date) -> str:
+    """The workload case type of a case from its active sentences (disposal, release date):
+    licence once released from a custodial sentence, custody before release, community
+    otherwise (and when there is no active sentence)."""
+    custodial = [release for disposal, release in disposals if disposal in CUSTODIAL]
+    if custodial:
+        if any(release is not None and release <= today for release in custodial):
+            return "licence"
+        return "custody"
+    return "community"
+
+
+def _points(case_type: str, tier: str) -> int:
+    try:
+        return workload.case_points(case_type=case_type, tier=tier)
+    except ValueError:
+        return 0  # no tier yet
+
+
+@dataclass(frozen=True)
+class PractitionerChoice:
+    """One row of the choice of practitioners for a case."""
+
+    officer: User
+    grade: str
+    cases: int
+    points: int
+    capacity_now: float
+    capacity_after: float
+    eligible: bool
+    reason: str
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.capacity_after > 100
+
+
+def practitioner_choices(*, case: Case, for_user: Any) -> list[PractitionerChoice]:
+    """The active practitioners of ``for_user``'s organisation (the case's responsible one) with
+    their grade, caseload, points and capacity now and after taking ``case``, and whether they
+    may take it; by grade (PO, PSO, PQiP), then capacity after, lowest first.
+
+    A fixed number of queries however large the team. Workload counts every active case of each
+    practitioner: a figure, which shows no case.
+    """
+    if not cases_visible_to(for_user).filter(pk=case.pk).exists():
+        return []
+    today = timezone.localdate()
+    officers = list(
+        User.objects.filter(
+            organisation_id=case.responsible_organisation_id,
+            is_active=True,
+            roles__code=RoleCode.PRACTITIONER,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+    held = list(
+        Case.objects.filter(responsible_officer__in=officers, status=CaseStatus.ACTIVE).values_list(
+            "pk", "responsible_officer_id", "tier"
+        )
+    )
+    disposals: dict[int, list[tuple[str, dt.date | None]]] = defaultdict(list)
+    for case_id, disposal, release in Sentence.objects.filter(
+        case_id__in=[pk for pk, _, _ in held] + [case.pk], status=SentenceStatus.ACTIVE
+    ).values_list("case_id", "disposal", "release_date"):
+        disposals[case_id].append((disposal, release))
+    counts: dict[int, int] = defaultdict(int)
+    points: dict[int, int] = defaultdict(int)
+    for case_id, officer_id, tier in held:
+        counts[officer_id] += 1
+        points[officer_id] += _points(case_type_of(disposals[case_id], today=today), tier)
+    this_case = _points(case_type_of(disposals[case.pk], today=today), case.tier)
+    barred = boundary_reasons(case)
+    rows: list[PractitionerChoice] = []
+    for officer in officers:
+        grade = officer.grade
+        if grade not in GRADE_ORDER:
+            rows.append(
+                PractitionerChoice(
+                    officer,
+                    grade,
+                    counts[officer.pk],
+                    points[officer.pk],
+                    0.0,
+                    0.0,
+                    False,
+                    "No practitioner grade on the staff record",
+                )
+            )
+            continue
+        hours = {
+            "contracted_hours": float(officer.contracted_hours),
+            "reduction_hours": float(min(officer.reduction_hours, officer.contracted_hours)),
+        }
+        now = workload.capacity(grade=grade, total_points=points[officer.pk], **hours)
+        after = workload.capacity_after(
+            grade=grade, total_points=points[officer.pk], added_points=this_case, **hours
+        )
+        reason = ""
+        if grade in RESTRICTED_GRADES and barred:
+            reason = f"A {grade} may not hold a case with {_and(barred)}"
+        rows.append(
+            PractitionerChoice(
+                officer,
+                grade,
+                counts[officer.pk],
+                points[officer.pk],
+                now.capacity_percent,
+                after.capacity_percent,
+                not reason,
+                reason,
+            )
+        )
+    rank = {grade: i for i, grade in enumerate(GRADE_ORDER)}
+    rows.sort(key=lambda r: (rank.get(r.grade, len(rank)), r.capacity_after, r.officer.pk))
+    return rows
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# The unallocated list ----------------------------------------------------------------------
+
+
+def unallocated_cases(*, for_user: Any) -> QuerySet[Case]:
+    """Active cases of ``for_user``'s organisation with no responsible officer: oldest sift
+    decision first (cases never sifted last), then tier (A3 first). Each case carries its sift
+    decisions, newest first, in ``sift_history``."""
+    latest = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
+    tier_rank = When_(
+        *[When(tier=tier, then=Value(i)) for i, tier in enumerate(TIERS)],
+        default=Value(len(TIERS)),
+        output_field=IntegerField(),
+    )
+    return (
+        cases_visible_to(for_user)
+        .filter(
+            status=CaseStatus.ACTIVE,
+            responsible_organisation_id=for_user.organisation_id,
+            responsible_officer__isnull=True,
+        )
+        .select_related("person")
+        .annotate(sifted_at=Subquery(latest.values("decided_at")[:1]), tier_rank=tier_rank)
+        .prefetch_related(
+            Prefetch(
+                "sifts",
+                queryset=SiftDecision.objects.order_by("-decided_at", "-id"),
+                to_attr="sift_history",
+            )
+        )
+        .order_by(F("sifted_at").asc(nulls_last=True), "tier_rank", "person__surname", "pk")
+    )
