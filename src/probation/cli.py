@@ -169,8 +169,8 @@ def _print_demo_outcome(console: Console, outcome: DemoOutcome, *, seed: int) ->
 
         console.print(
             "* Also enter a 6-digit code after the password: run "
-            "[bold]probation demo-code USERNAME[/bold] for the current one, or add the demo key "
-            f"{demo_totp_secret()} to an authenticator app."
+            "[bold].venv/bin/probation demo-code USERNAME[/bold] for the current one, or add "
+            f"the demo key {demo_totp_secret()} to an authenticator app."
         )
 
 
