@@ -49,7 +49,7 @@ CRN = "D100001"
 HOMES = {
     "practitioner": ("/cases/", "My cases"),
     "nps.practitioner": ("/cases/", "My cases"),
-    "manager": ("/home/", "Allocations"),
+    "manager": ("/allocations/", "Cases to allocate"),
     "court.officer": ("/home/", "Court work"),
     "enforcement.officer": ("/home/", "Enforcement"),
     "monitoring.operator": ("/home/", "Electronic monitoring"),

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 # role, organisation, where "/" sends the user, words on the landing page
 HOMES = [
     ("practitioner", "CRC-C08", "/cases/", "My cases"),
-    ("allocating_manager", "NPS", "/home/", "Allocations"),
+    ("allocating_manager", "NPS", "/allocations/", "Cases to allocate"),
     ("court_officer", "NPS", "/home/", "Court work"),
     ("enforcement_officer", "NPS", "/home/", "Enforcement"),
     ("monitoring_operator", "EMS", "/home/", "Electronic monitoring"),

@@ -58,6 +58,7 @@ def test_the_case_pages_are_discovered() -> None:
         "cases/<str:crn>/registrations/",
         "cases/<str:crn>/tier/",
         "cases/<str:crn>/sentences/new/",
+        "cases/<str:crn>/allocate/",
     } <= set(ROUTES)
 
 

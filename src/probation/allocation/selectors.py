@@ -39,6 +39,7 @@ __all__ = [
     "decided_organisation",
     "latest_assignment",
     "latest_sift",
+    "practitioner_by_id",
     "practitioner_choices",
     "sift_facts",
     "unallocated_cases",
@@ -120,6 +121,11 @@ def latest_sift(case: Case) -> SiftDecision | None:
         .order_by("-decided_at", "-id")
         .first()
     )
+
+
+def practitioner_by_id(pk: int) -> User | None:
+    """The member of staff a form names; whether they may take the case is the service's call."""
+    return User.objects.filter(pk=pk).select_related("organisation").first()
 
 
 def latest_assignment(case: Case) -> Assignment | None:

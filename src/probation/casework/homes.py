@@ -1,7 +1,8 @@
 """Where each role lands after signing in, and what its menu offers.
 
-Each role starts on the page of its job. Until the capabilities that give a role its working
-page exist (allocation, enforcement, monitoring, contracts), the role's home says plainly what it
+Each role starts on the page of its job (a practitioner on My cases, an allocating manager on the
+cases waiting for a practitioner). Until the capabilities that give a role its working page exist
+(enforcement, monitoring, contracts), the role's home says plainly what it
 can do today and what is coming, and roles that read no case records are offered no search that
 could never find anything.
 """
@@ -46,6 +47,8 @@ def home_url(user: Any) -> str:
     role = primary_role(user)
     if role == RoleCode.PRACTITIONER:
         return reverse("casework:my-cases")
+    if role == RoleCode.ALLOCATING_MANAGER:
+        return reverse("casework:unallocated")
     if role == RoleCode.AUDITOR:
         return reverse("core:audit")
     if role == RoleCode.ADMINISTRATOR and user.is_staff:
@@ -57,10 +60,12 @@ def navigation_items(user: Any) -> list[NavigationItem]:
     """The service navigation for ``user``: only what the user's roles can use."""
     items: list[NavigationItem] = []
     role = primary_role(user)
-    if role not in (RoleCode.PRACTITIONER, RoleCode.AUDITOR):
+    if role not in (RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER, RoleCode.AUDITOR):
         items.append(NavigationItem("Home", reverse("casework:role-home"), "home"))
     if user.has_role(RoleCode.PRACTITIONER):
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
+    if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
+        items.append(NavigationItem("Allocations", reverse("casework:unallocated"), "allocations"))
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):

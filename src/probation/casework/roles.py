@@ -26,10 +26,17 @@ ROLE_HOMES: dict[str, RoleHome] = {
             "You allocate your team's cases to practitioners by workload and approve "
             "escalations, warnings and transfers."
         ),
-        can_do=(("Find a case and see its risk, tier and responsible officer", "casework:search"),),
+        can_do=(
+            (
+                "See the cases waiting for a practitioner and allocate each by workload",
+                "casework:unallocated",
+            ),
+            ("Find a case and see its risk, tier and responsible officer", "casework:search"),
+        ),
         coming=(
-            "The queue of cases waiting for allocation, with how long each has waited.",
+            "How long each case has waited against its allocation clock.",
             "Your team's workload in points against capacity.",
+            "Risk escalations and transfers to approve.",
         ),
     ),
     RoleCode.COURT_OFFICER: RoleHome(

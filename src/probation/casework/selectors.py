@@ -10,6 +10,13 @@ from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
 
+from probation.allocation.selectors import (
+    latest_sift,
+    practitioner_by_id,
+    practitioner_choices,
+    unallocated_cases,
+)
+from probation.allocation.services import ASSIGNING_ROLES
 from probation.contracts.selectors import contract_areas_with_owners
 from probation.courts.models import SentenceStatus
 from probation.courts.selectors import (
@@ -19,7 +26,7 @@ from probation.courts.selectors import (
     sentences_of,
 )
 from probation.courts.services import SENTENCING_ROLES
-from probation.people.models import Case
+from probation.people.models import Case, CaseStatus
 from probation.people.selectors import SearchQuery, SearchResults, my_cases, search_cases
 from probation.risk.selectors import risk_summary
 from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
@@ -28,8 +35,11 @@ __all__ = [
     "case_facts",
     "case_record",
     "caseload",
+    "choose_practitioner_page",
     "contract_areas_with_owners",
+    "practitioner_by_id",
     "search_page",
+    "unallocated_cases",
 ]
 
 
@@ -71,4 +81,28 @@ def case_record(case: Case, *, for_user: Any) -> dict[str, Any]:
         "may_assess": for_user.has_role(*ASSESSING_ROLES),
         "may_sentence": for_user.has_role(*SENTENCING_ROLES),
         "may_register": for_user.has_role(*REGISTERING_ROLES),
+        "sift": latest_sift(case),
+        "may_allocate": _may_allocate(case, for_user),
+    }
+
+
+def _may_allocate(case: Case, user: Any) -> bool:
+    return (
+        user.has_role(*ASSIGNING_ROLES)
+        and case.status == CaseStatus.ACTIVE
+        and case.responsible_organisation_id == user.organisation_id
+    )
+
+
+def choose_practitioner_page(case: Case, *, for_user: Any) -> dict[str, Any]:
+    """The choice of practitioners for a case released to ``for_user``: the case, why the sift
+    sent it here, and each practitioner's workload and eligibility (none unless ``for_user``
+    manages the organisation responsible for the case)."""
+    may_allocate = _may_allocate(case, for_user)
+    return {
+        "case": case,
+        "person": case.person,
+        "sift": latest_sift(case),
+        "may_allocate": may_allocate,
+        "choices": practitioner_choices(case=case, for_user=for_user) if may_allocate else [],
     }

@@ -10,4 +10,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("cases/<str:crn>/", views.case_overview, name="case"),
     path("cases/<str:crn>/sentences/new/", views.sentence_new, name="sentence-new"),
+    path("allocations/", views.unallocated, name="unallocated"),
+    path("cases/<str:crn>/allocate/", views.choose_practitioner, name="choose-practitioner"),
 ]

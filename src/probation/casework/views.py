@@ -1,5 +1,6 @@
-"""Pages that show several areas' data: each role's home, My cases, search, the case overview and
-recording a sentence (thin: parse, call a selector or service, render)."""
+"""Pages that show several areas' data: each role's home, My cases, search, the case overview,
+recording a sentence, the unallocated list and choosing a practitioner (thin: parse, call a
+selector or service, render)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,36 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from probation.allocation import services as allocation
+from probation.allocation.forms import AssignForm
 from probation.casework import services
 from probation.casework.homes import home_url, primary_role
 from probation.casework.roles import ROLE_HOMES
 from probation.casework.selectors import (
     case_record,
     caseload,
+    choose_practitioner_page,
     contract_areas_with_owners,
+    practitioner_by_id,
     search_page,
+    unallocated_cases,
 )
 from probation.core.audit import AuditAction
-from probation.core.errors import DomainError
+from probation.core.errors import DomainError, InvalidInput
 from probation.courts.forms import SentenceForm
 from probation.courts.services import SENTENCING_ROLES
-from probation.people.access import case_page, reads_audited, signed_in_case_reader
+from probation.people.access import (
+    case_page,
+    reads_audited,
+    role_refused,
+    signed_in_case_reader,
+)
 from probation.people.change_views import refused_change
 from probation.people.forms import CaseSearchForm, case_change_initial
 from probation.people.models import Case
@@ -144,4 +156,52 @@ def sentence_new(request: HttpRequest, case: Case) -> HttpResponse:
             return redirect("casework:case", crn=case.person.crn)
     return render(
         request, "casework/sentence_form.html", {"case": case, "person": case.person, "form": form}
+    )
+
+
+@signed_in_case_reader
+def unallocated(request: HttpRequest) -> HttpResponse:
+    """The allocating manager's list: the organisation's cases waiting for a practitioner."""
+    user: Any = request.user
+    if not user.has_role(*allocation.ASSIGNING_ROLES):
+        role_refused(user=user, page="cases to allocate", path=request.path)
+        raise PermissionDenied
+    page = Paginator(unallocated_cases(for_user=user), PAGE_SIZE).get_page(_page_number(request))
+    reads_audited(
+        user=user,
+        action=AuditAction.CASES_LISTED,
+        details={
+            "list": "unallocated",
+            "page": page.number,
+            "crns": [case.person.crn for case in page],
+        },
+        path=request.path,
+    )
+    return render(request, "casework/unallocated.html", {"page": page})
+
+
+@case_page(page="choose a practitioner", roles=allocation.ASSIGNING_ROLES)
+def choose_practitioner(request: HttpRequest, case: Case) -> HttpResponse:
+    form = AssignForm(request.POST or None, initial=case_change_initial(case))
+    if request.method == "POST" and form.is_valid():
+        officer = practitioner_by_id(form.cleaned_data["officer"])
+        try:
+            if officer is None:
+                raise InvalidInput("Choose a practitioner from the list", field="officer")
+            allocation.case_assign(
+                case=case, officer=officer, by_user=request.user, **form.change_guards()
+            )
+        except DomainError as error:
+            if (response := refused_change(request, form, case, error)) is not None:
+                return response
+        else:
+            messages.success(
+                request,
+                f"{case.person.full_name} ({case.person.crn}) is now allocated to {officer}.",
+            )
+            return redirect("casework:unallocated")
+    return render(
+        request,
+        "casework/choose_practitioner.html",
+        {**choose_practitioner_page(case, for_user=request.user), "form": form},
     )
