@@ -177,6 +177,20 @@ def test_an_officer_of_another_organisation_is_refused(unallocated_case, crc_man
     assert isinstance(error, InvalidInput) and "not an active practitioner" in error.message
 
 
+def test_a_closed_case_is_not_assigned(unallocated_case, crc_manager):
+    type(unallocated_case).objects.filter(pk=unallocated_case.pk).update(status="closed")
+    error = _refused(unallocated_case, practitioner_of("CRC-C08"), crc_manager)
+    assert isinstance(error, InvalidInput) and "closed" in error.message
+
+
+def test_the_sift_is_refused_to_someone_who_cannot_see_the_case(unallocated_case):
+    from probation.core.errors import CaseNotAvailable
+
+    with pytest.raises(CaseNotAvailable):
+        case_sift(case=unallocated_case, by_user=manager_of("CRC-C12"), trigger="test")
+    assert not SiftDecision.objects.exists()
+
+
 def test_an_inactive_officer_is_refused(unallocated_case, crc_manager):
     officer = practitioner_of("CRC-C08", is_active=False)
     error = _refused(unallocated_case, officer, crc_manager)

@@ -24,7 +24,7 @@ from probation.allocation.selectors import (
 from probation.core.audit import AuditAction, audit
 from probation.core.errors import Conflict, InvalidInput
 from probation.people.locking import begin_case_change
-from probation.people.models import Case
+from probation.people.models import Case, CaseStatus
 from probation.people.selectors import ensure_case_visible
 from probation.rules import allocation
 from probation.workforce.models import RoleCode, User
@@ -36,6 +36,8 @@ ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
 def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
     """Decide which organisation manages the case (the sift) and hand it to that organisation,
     with no responsible officer until its manager assigns one."""
+    if by_user is not None:
+        ensure_case_visible(by_user, case)
     locked = begin_case_change(case=case, by_user=by_user)
     facts = sift_facts(locked)
     policy = allocation.DEFAULT_POLICY
@@ -117,6 +119,8 @@ def case_assign(
         raise PermissionDenied(
             "Only a manager of the organisation responsible for the case may assign it."
         )
+    if locked.status != CaseStatus.ACTIVE:
+        raise InvalidInput("This case is closed: only an active case is assigned.")
     organisation = locked.responsible_organisation
     if not (
         officer.is_active
