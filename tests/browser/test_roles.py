@@ -296,3 +296,30 @@ def test_a_form_refused_by_the_csrf_check_gets_the_plain_page(
     assert_accessible(second)
     second.get_by_role("link", name="Go to your home page").click()
     expect(second).to_have_url(re.compile(r"/cases/$"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_manager_allocates_a_case_on_accessible_pages(
+    new_context: Callable[..., BrowserContext],
+    demo_users: dict[str, Any],
+    sign_in: Callable[..., None],
+    viewport: dict[str, int],
+) -> None:
+    waiting = CaseFactory(
+        person=PersonFactory(crn="D100002", forename="Ada", surname="Waiting"),
+        responsible_organisation=organisation("CRC-C08"),
+        tier="C2",
+    )
+    page = open_new_page(new_context, viewport)
+    sign_in(page, "manager")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cases to allocate")
+    assert_accessible(page)
+    assert_fits(page)
+    page.get_by_role("link", name=re.compile("Choose a practitioner")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a practitioner")
+    assert_accessible(page)
+    assert_fits(page)
+    page.get_by_role("button", name=re.compile("Allocate")).first.click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is now allocated to")
+    waiting.refresh_from_db()
+    assert waiting.responsible_officer is not None
