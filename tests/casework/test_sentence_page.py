@@ -79,3 +79,24 @@ def test_a_practitioner_refused_the_sentence_page_is_audited(sentenced_case, cli
     assert event.details == {"page": "record a sentence"}
     assert event.crn == sentenced_case.person.crn
     assert not AuditEvent.objects.filter(action=AuditAction.CASE_VIEWED, actor=practitioner)
+
+
+def test_recording_a_community_order_says_where_the_sift_sent_the_case(
+    sentenced_case, court_officer, client_for
+):
+    client = client_for(court_officer)
+    response = client.post(
+        f"/cases/{sentenced_case.person.crn}/sentences/new/",
+        {
+            "disposal": "community_order",
+            "sentence_date_0": "6",
+            "sentence_date_1": "1",
+            "sentence_date_2": "2025",
+            "length_days": "365",
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    # Not assessed yet, so the NPS keeps the case until it is (rule rosh-missing).
+    assert "The sift has allocated the case to National Probation Service." in body
+    assert "RoSH has not been assessed" in body

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case as When_
+from django.db.models import Case as Conditional
 from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
@@ -295,7 +295,7 @@ def unallocated_cases(*, for_user: Any) -> QuerySet[Case]:
     decision first (cases never sifted last), then tier (A3 first). Each case carries its sift
     decisions, newest first, in ``sift_history``."""
     latest = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
-    tier_rank = When_(
+    tier_rank = Conditional(
         *[When(tier=tier, then=Value(i)) for i, tier in enumerate(TIERS)],
         default=Value(len(TIERS)),
         output_field=IntegerField(),

@@ -152,6 +152,8 @@ def sentence_new(request: HttpRequest, case: Case) -> HttpResponse:
                 return response
         else:
             note = " Custody dates have been calculated." if sentence.is_custodial else ""
+            if sentence.disposal in services.SIFTED_AT_SENTENCE:
+                note += f" The sift has allocated the case to {case.responsible_organisation}."
             messages.success(request, f"Sentence recorded.{note}")
             return redirect("casework:case", crn=case.person.crn)
     return render(
