@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from probation.rules.dates import add_months, whole_years
+from probation.rules.dates import add_months, add_working_days, is_working_day, whole_years
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,58 @@ def test_add_months_properties(d: date, n: int) -> None:
 )
 def test_whole_years(born: date, on: date, age: int) -> None:
     assert whole_years(born, on) == age
+
+
+NO_HOLIDAYS: frozenset[date] = frozenset()
+EASTER_2026 = frozenset({date(2026, 4, 3), date(2026, 4, 6)})
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "holidays", "expected"),
+    [
+        (date(2026, 11, 30), 0, NO_HOLIDAYS, date(2026, 11, 30)),
+        (date(2026, 11, 30), 1, NO_HOLIDAYS, date(2026, 12, 1)),  # Monday: Tuesday
+        (date(2026, 11, 30), 3, NO_HOLIDAYS, date(2026, 12, 3)),
+        (date(2026, 11, 27), 1, NO_HOLIDAYS, date(2026, 11, 30)),  # Friday: Monday
+        (date(2026, 11, 28), 1, NO_HOLIDAYS, date(2026, 11, 30)),  # Saturday: Monday
+        (date(2026, 11, 29), 1, NO_HOLIDAYS, date(2026, 11, 30)),  # Sunday: Monday
+        (date(2026, 11, 27), 5, NO_HOLIDAYS, date(2026, 12, 4)),
+        (date(2026, 11, 27), 10, NO_HOLIDAYS, date(2026, 12, 11)),
+        (date(2026, 4, 2), 1, EASTER_2026, date(2026, 4, 7)),  # Good Friday and Easter Monday
+        (date(2026, 4, 2), 3, EASTER_2026, date(2026, 4, 9)),
+        (date(2026, 4, 3), 1, EASTER_2026, date(2026, 4, 7)),  # from a holiday
+        (date(2026, 11, 30), -1, NO_HOLIDAYS, date(2026, 11, 27)),  # back across a weekend
+        (date(2026, 4, 7), -1, EASTER_2026, date(2026, 4, 2)),
+        (date(2026, 4, 7), -10, EASTER_2026, date(2026, 3, 20)),
+    ],
+)
+def test_add_working_days(start: date, n: int, holidays: frozenset[date], expected: date) -> None:
+    assert add_working_days(start, n, holidays=holidays) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("2026-11-30", 1), "start"),
+        ((datetime(2026, 11, 30), 1), "start"),  # noqa: DTZ001 - a datetime is refused
+        ((date(2026, 11, 30), 1.0), "n"),
+        ((date(2026, 11, 30), True), "n"),
+        ((date(9999, 12, 30), 3), "n"),
+    ],
+)
+def test_add_working_days_validation(args: tuple[Any, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}:"):
+        add_working_days(*args, holidays=NO_HOLIDAYS)
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    st.integers(min_value=1, max_value=60),
+    st.frozensets(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))),
+)
+def test_add_working_days_properties(d: date, n: int, holidays: frozenset[date]) -> None:
+    result = add_working_days(d, n, holidays=holidays)
+    assert result > d
+    assert is_working_day(result, holidays=holidays)
+    between = [d + timedelta(days=i) for i in range(1, (result - d).days + 1)]
+    assert sum(is_working_day(x, holidays=holidays) for x in between) == n

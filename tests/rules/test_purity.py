@@ -28,6 +28,7 @@ def test_every_module_is_found() -> None:
         "workload",
         "allocation",
         "dates",
+        "clocks",
     } <= names
 
 

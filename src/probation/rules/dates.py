@@ -2,20 +2,26 @@
 
 Specs (under ``docs/domain/``): ``sentences.md`` (post-sentence supervision ends
 "release date + 12 calendar months"), ``enforcement.md`` (a warning counts for "12 calendar
-months"), ``ogrs3.md`` (ages "in whole years").
+months"), ``ogrs3.md`` (ages "in whole years"), ``allocation.md`` section 3 (clocks in working days).
 
 The standard library has no calendar-month addition, and adding 365 days is wrong across leap
 years, so this module defines the one rule the platform uses everywhere: add months to the
 month number and, when the day does not exist in the target month, clamp to that month's last
 day (31 January + 1 month = 28/29 February; 29 February 2016 + 12 months = 28 February 2017).
+
+Working days skip Saturdays, Sundays and the bank holidays the caller passes in: the rules stay
+pure, so the calendar (``probation.core.calendar``) is read outside them.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as _dt
+from collections.abc import Set
 
 from probation.rules import _validate
+
+_ONE_DAY = _dt.timedelta(days=1)
 
 
 def add_months(d: _dt.date, n: int) -> _dt.date:
@@ -35,6 +41,39 @@ def add_months(d: _dt.date, n: int) -> _dt.date:
     month = month0 + 1
     last_day = calendar.monthrange(year, month)[1]
     return _dt.date(year, month, min(d.day, last_day))
+
+
+def is_working_day(d: _dt.date, *, holidays: Set[_dt.date]) -> bool:
+    """Monday to Friday and not one of ``holidays``."""
+    return d.weekday() < 5 and d not in holidays
+
+
+def add_working_days(start: _dt.date, n: int, *, holidays: Set[_dt.date]) -> _dt.date:
+    """The ``n``-th working day after ``start`` (before it when ``n`` is negative).
+
+    "1 working day after" is the next working day, whatever day ``start`` is; ``n`` 0 is
+    ``start`` itself. Saturdays, Sundays and ``holidays`` are skipped.
+
+    >>> add_working_days(_dt.date(2026, 11, 27), 1, holidays=frozenset())  # a Friday
+    datetime.date(2026, 11, 30)
+    >>> easter = frozenset({_dt.date(2026, 4, 3), _dt.date(2026, 4, 6)})
+    >>> add_working_days(_dt.date(2026, 4, 2), 1, holidays=easter)  # Maundy Thursday
+    datetime.date(2026, 4, 7)
+    >>> add_working_days(_dt.date(2026, 11, 30), -1, holidays=frozenset())
+    datetime.date(2026, 11, 27)
+    """
+    _validate.date("start", start)
+    _validate.integer("n", n, minimum=-3650, maximum=3650)
+    step = _ONE_DAY if n >= 0 else -_ONE_DAY
+    d = start
+    try:
+        for _ in range(abs(n)):
+            d += step
+            while not is_working_day(d, holidays=holidays):
+                d += step
+    except OverflowError:
+        raise ValueError(f"n: moves the date outside the supported years, got {n}") from None
+    return d
 
 
 def whole_years(born: _dt.date, on: _dt.date) -> int:

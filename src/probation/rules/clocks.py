@@ -1,0 +1,113 @@
+"""The allocation clocks: when each step of allocating a case is due.
+
+Spec: ``docs/domain/allocation.md``, section 3 "Clocks (policy defaults, configurable)". The
+spec's table is data here (:data:`CLOCKS`), one :class:`Clock` a row, counted in working days by
+:func:`probation.rules.dates.add_working_days`; the bank holidays are passed in, so the rules
+stay pure. This slice implements the first two rows (the sift and the assignment); the others
+(first appointment, NPS review of an escalation, transfer in) are added as rows of the same table.
+
+"1 working day after" a date is the next working day after it; "10 working days before" counts
+back the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import types
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from typing import Final
+
+from probation.rules import _validate
+from probation.rules.dates import add_working_days
+from probation.rules.tiering import TIERS
+
+__all__ = [
+    "ASSIGNMENT_DUE",
+    "ASSIGNMENT_DUE_TIER_A",
+    "CLOCKS",
+    "SIFT_DUE_COMMUNITY",
+    "SIFT_DUE_CUSTODY_BEFORE_RELEASE",
+    "Clock",
+    "assignment_due",
+    "due",
+    "sift_due",
+]
+
+#: Sift decision: working days after sentence (community and suspended sentence orders).
+SIFT_DUE_COMMUNITY: Final = 1
+#: Sift decision: working days before release (custody).
+SIFT_DUE_CUSTODY_BEFORE_RELEASE: Final = 10
+#: Practitioner assigned: working days after the sift ...
+ASSIGNMENT_DUE: Final = 3
+#: ... and for a tier A case.
+ASSIGNMENT_DUE_TIER_A: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """One row of the clock table: the step that is due, the event it is counted from, and the
+    working days from it (negative: before it), with a shorter figure for tier A if any."""
+
+    step: str
+    counted_from: str
+    working_days: int
+    working_days_tier_a: int | None = None
+
+    def working_days_for(self, tier: str | None) -> int:
+        """The working days for a case of ``tier`` (None or "" when not yet tiered)."""
+        _validate.choice("tier", tier or None, TIERS, allow_none=True)
+        if self.working_days_tier_a is not None and tier and tier.startswith("A"):
+            return self.working_days_tier_a
+        return self.working_days
+
+
+#: The clock table of ``allocation.md`` section 3, by clock id.
+CLOCKS: Final[Mapping[str, Clock]] = types.MappingProxyType(
+    {
+        "sift-community": Clock("sift decision", "sentence", SIFT_DUE_COMMUNITY),
+        "sift-custody": Clock("sift decision", "release", -SIFT_DUE_CUSTODY_BEFORE_RELEASE),
+        "assignment": Clock("practitioner assigned", "sift", ASSIGNMENT_DUE, ASSIGNMENT_DUE_TIER_A),
+    }
+)
+
+
+def due(
+    clock_id: str, start: _dt.date, *, holidays: Set[_dt.date], tier: str | None = None
+) -> _dt.date:
+    """The day the step of clock ``clock_id`` is due, counted from ``start``."""
+    _validate.choice("clock_id", clock_id, tuple(CLOCKS))
+    clock = CLOCKS[clock_id]
+    return add_working_days(start, clock.working_days_for(tier), holidays=holidays)
+
+
+def sift_due(
+    *,
+    holidays: Set[_dt.date],
+    sentenced_on: _dt.date | None = None,
+    release_on: _dt.date | None = None,
+) -> _dt.date:
+    """When the sift decision is due: 1 working day after sentence for a community case (give
+    ``sentenced_on``), 10 working days before release for a custodial one (give ``release_on``).
+
+    >>> sift_due(sentenced_on=_dt.date(2025, 12, 24), holidays={_dt.date(2025, 12, 25)})
+    datetime.date(2025, 12, 26)
+    """
+    if (sentenced_on is None) == (release_on is None):
+        raise ValueError("sentenced_on: give either sentenced_on (community) or release_on")
+    if sentenced_on is not None:
+        return due("sift-community", sentenced_on, holidays=holidays)
+    assert release_on is not None
+    return due("sift-custody", release_on, holidays=holidays)
+
+
+def assignment_due(*, sifted_on: _dt.date, tier: str | None, holidays: Set[_dt.date]) -> _dt.date:
+    """When a practitioner must be assigned: 3 working days after the sift, 1 for tier A.
+
+    >>> assignment_due(sifted_on=_dt.date(2026, 11, 30), tier="C2", holidays=frozenset())
+    datetime.date(2026, 12, 3)
+    >>> assignment_due(sifted_on=_dt.date(2026, 11, 30), tier="A1", holidays=frozenset())
+    datetime.date(2026, 12, 1)
+    """
+    _validate.date("sifted_on", sifted_on)
+    return due("assignment", sifted_on, holidays=holidays, tier=tier)

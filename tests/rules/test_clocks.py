@@ -1,0 +1,127 @@
+"""The allocation clocks (docs/domain/allocation.md §3), counted in working days with the real
+bank holidays of England and Wales for 2025 to 2027."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from probation.core.calendar import bank_holidays_from, england_and_wales_bank_holidays
+from probation.rules import clocks
+from probation.rules.clocks import CLOCKS, assignment_due, sift_due
+
+HOLIDAYS = england_and_wales_bank_holidays(range(2025, 2028))
+
+
+@pytest.mark.parametrize(
+    "known",
+    [
+        date(2025, 12, 25),  # Christmas Day
+        date(2025, 12, 26),  # Boxing Day
+        date(2026, 4, 3),  # Good Friday
+        date(2026, 4, 6),  # Easter Monday
+        date(2026, 5, 25),  # Spring bank holiday
+        date(2026, 12, 28),  # Boxing Day (substitute day: the 26th is a Saturday)
+        date(2027, 1, 1),
+        date(2027, 3, 29),  # Easter Monday
+    ],
+)
+def test_the_calendar_has_the_known_bank_holidays(known: date) -> None:
+    assert known in HOLIDAYS
+
+
+def test_the_calendar_has_no_ordinary_days_and_covers_the_next_year() -> None:
+    assert date(2026, 12, 24) not in HOLIDAYS
+    assert date(2026, 3, 17) not in HOLIDAYS  # St Patrick's Day is Northern Ireland's
+    assert len(england_and_wales_bank_holidays([2026])) == 9
+    assert date(2027, 1, 1) in bank_holidays_from(date(2026, 12, 30))
+
+
+@pytest.mark.parametrize(
+    ("sifted_on", "tier", "expected"),
+    [
+        (date(2026, 11, 30), "C2", date(2026, 12, 3)),  # Monday: Thursday
+        (date(2026, 11, 30), "A3", date(2026, 12, 1)),  # tier A: the next working day
+        (date(2026, 11, 30), "A0", date(2026, 12, 1)),
+        (date(2026, 11, 30), "B3", date(2026, 12, 3)),
+        (date(2026, 11, 30), None, date(2026, 12, 3)),  # not yet tiered: the general clock
+        (date(2026, 11, 30), "", date(2026, 12, 3)),
+        (date(2026, 12, 3), "D0", date(2026, 12, 8)),  # Thursday: across a weekend
+        (date(2026, 12, 4), "A1", date(2026, 12, 7)),  # Friday: Monday
+        (date(2026, 12, 5), "A1", date(2026, 12, 7)),  # sifted on a Saturday
+        (date(2025, 12, 23), "C1", date(2025, 12, 30)),  # across Christmas 2025
+        (date(2025, 12, 24), "A2", date(2025, 12, 29)),
+        (date(2026, 12, 23), "C1", date(2026, 12, 30)),  # Christmas 2026 with a substitute day
+        (date(2026, 12, 24), "A2", date(2026, 12, 29)),
+        (date(2026, 12, 31), "C1", date(2027, 1, 6)),  # across New Year's Day 2027
+        (date(2026, 4, 2), "B2", date(2026, 4, 9)),  # across Easter 2026
+        (date(2026, 4, 2), "A2", date(2026, 4, 7)),
+        (date(2027, 3, 25), "C3", date(2027, 4, 1)),  # across Easter 2027
+        (date(2026, 5, 22), "D1", date(2026, 5, 28)),  # Friday before a bank holiday Monday
+        (date(2026, 5, 22), "A1", date(2026, 5, 26)),
+        (date(2026, 8, 28), "A1", date(2026, 9, 1)),  # late summer bank holiday
+    ],
+)
+def test_the_assignment_is_due_working_days_after_the_sift(
+    sifted_on: date, tier: str | None, expected: date
+) -> None:
+    assert assignment_due(sifted_on=sifted_on, tier=tier, holidays=HOLIDAYS) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentenced_on", "expected"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 1)),
+        (date(2026, 12, 4), date(2026, 12, 7)),  # Friday: Monday
+        (date(2025, 12, 24), date(2025, 12, 29)),  # Christmas Eve 2025
+        (date(2026, 4, 2), date(2026, 4, 7)),  # Maundy Thursday 2026
+        (date(2026, 5, 22), date(2026, 5, 26)),  # before the spring bank holiday
+    ],
+)
+def test_the_sift_of_a_community_case_is_due_a_working_day_after_sentence(
+    sentenced_on: date, expected: date
+) -> None:
+    assert sift_due(sentenced_on=sentenced_on, holidays=HOLIDAYS) == expected
+
+
+@pytest.mark.parametrize(
+    ("release_on", "expected"),
+    [
+        (date(2026, 12, 14), date(2026, 11, 30)),  # two whole weeks back
+        (date(2026, 4, 14), date(2026, 3, 27)),  # back across Easter 2026
+        (date(2027, 1, 8), date(2026, 12, 22)),  # back across Christmas and New Year
+    ],
+)
+def test_the_sift_of_a_custodial_case_is_due_ten_working_days_before_release(
+    release_on: date, expected: date
+) -> None:
+    assert sift_due(release_on=release_on, holidays=HOLIDAYS) == expected
+
+
+def test_the_table_is_the_spec() -> None:
+    assert (clocks.SIFT_DUE_COMMUNITY, clocks.SIFT_DUE_CUSTODY_BEFORE_RELEASE) == (1, 10)
+    assert (clocks.ASSIGNMENT_DUE, clocks.ASSIGNMENT_DUE_TIER_A) == (3, 1)
+    assert CLOCKS["assignment"].working_days_for("A3") == 1
+    assert CLOCKS["assignment"].working_days_for("B3") == 3
+    assert CLOCKS["sift-community"].working_days_for("A3") == 1  # no tier A figure
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: sift_due(holidays=HOLIDAYS), "sentenced_on"),
+        (
+            lambda: sift_due(
+                sentenced_on=date(2026, 1, 5), release_on=date(2026, 2, 5), holidays=HOLIDAYS
+            ),
+            "sentenced_on",
+        ),
+        (lambda: assignment_due(sifted_on="2026-01-05", tier="A1", holidays=HOLIDAYS), "sifted_on"),
+        (lambda: assignment_due(sifted_on=date(2026, 1, 5), tier="E1", holidays=HOLIDAYS), "tier"),
+        (lambda: clocks.due("first-appointment", date(2026, 1, 5), holidays=HOLIDAYS), "clock_id"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field(call, field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}:"):
+        call()
