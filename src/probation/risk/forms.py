@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from probation.core.forms import GovukDateField, radio_choice
 from probation.people.forms import CaseChangeForm
-from probation.risk.models import MappaCategory, MappaLevel, RegistrationKind, ReportType, RoshLevel
+from probation.risk.models import (
+    Assessment,
+    MappaCategory,
+    MappaLevel,
+    RegistrationKind,
+    ReportType,
+    RoshLevel,
+)
 from probation.risk.questionnaire import SECTIONS, UNKNOWN, field_name
 
 ROSH_AUDIENCES = (
@@ -70,8 +77,14 @@ class AssessmentForm(CaseChangeForm):
         label="Has been breached or recalled before", required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, previous_answers: dict[str, dict[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The last assessment's needs answers: one that is not on the POST at all is kept, never
+        # silently dropped (a pre-filled radio is always sent, so only a script or an old form
+        # leaves one out; "unknown", when sent, is kept as given).
+        self.previous_answers = previous_answers or {}
         for name, audience in ROSH_AUDIENCES:
             self.fields[name] = radio_choice(
                 f"Risk of serious harm to {audience}",
@@ -121,7 +134,11 @@ class AssessmentForm(CaseChangeForm):
         result: dict[str, dict[str, str]] = {}
         for section in SECTIONS:
             for question in section.questions:
-                answer = self.cleaned_data.get(field_name(section.key, question.key))
+                name = field_name(section.key, question.key)
+                if name in self.data:
+                    answer = self.cleaned_data.get(name)
+                else:
+                    answer = (self.previous_answers.get(section.key) or {}).get(question.key)
                 if answer:
                     result.setdefault(section.key, {})[question.key] = answer
         return result
@@ -138,6 +155,30 @@ class AssessmentForm(CaseChangeForm):
 
     def rosh_fields(self) -> list[Any]:
         return [self[name] for name, _ in ROSH_AUDIENCES]
+
+
+def assessment_initial(assessment: Assessment | None) -> dict[str, Any]:
+    """The assessment form's starting values for a review: the last assessment's answers, all
+    but its date (a review is a new assessment, made on its own day). Blank when there is none."""
+    if assessment is None:
+        return {}
+    initial: dict[str, Any] = {
+        "report_type": assessment.report_type,
+        "mappa_category": assessment.mappa_category,
+        "mappa_level": assessment.mappa_level,
+        "rsr": "" if assessment.rsr is None else str(assessment.rsr),
+        "parenting_responsibilities": assessment.parenting_responsibilities,
+        "previous_enforcement": assessment.previous_enforcement,
+    }
+    for name, _ in ROSH_AUDIENCES:
+        initial[name] = getattr(assessment, name)
+    answers = assessment.answers or {}
+    for section in SECTIONS:
+        for question in section.questions:
+            answer = (answers.get(section.key) or {}).get(question.key)
+            if answer:
+                initial[field_name(section.key, question.key)] = answer
+    return initial
 
 
 class RegistrationAddForm(CaseChangeForm):

@@ -93,7 +93,13 @@ def ogrs3_for_case(case: Case) -> ogrs3.Ogrs3Result | None:
 
 
 def latest_assessment(case: Case) -> Assessment | None:
-    return Assessment.objects.filter(case=case).order_by("-assessed_on", "-id").first()
+    """The case's current assessment: the latest by date, then the last recorded that day."""
+    return (
+        Assessment.objects.filter(case=case)
+        .select_related("assessed_by")
+        .order_by("-assessed_on", "-id")
+        .first()
+    )
 
 
 def current_tier_facts(case: Case) -> tiering.TierFacts:

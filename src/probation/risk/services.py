@@ -21,6 +21,7 @@ from probation.core.limits import EVENT_DATES, check_date
 from probation.people.locking import begin_case_change
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
+from probation.risk.changes import assessment_changes
 from probation.risk.facts import facts_to_json, ogrs3_facts
 from probation.risk.history import tier_history_row
 from probation.risk.models import Assessment, Registration, TierCalculation
@@ -29,6 +30,7 @@ from probation.risk.selectors import (
     active_registrations_by_kind,
     current_tier_facts,
     history_facts,
+    latest_assessment,
     latest_tier_calculation,
     ogrs3_for_case,
 )
@@ -125,6 +127,7 @@ def assessment_record(
         severities = need_severities(answers)
     except ValueError as error:
         raise InvalidInput(str(error), field="answers") from error
+    previous = latest_assessment(case)
     score = ogrs3_for_case(case)
     detail = None
     if score is not None:
@@ -157,6 +160,10 @@ def assessment_record(
         assessment,
         crn=case.person.crn,
         after=snapshot(assessment),
+        details={
+            "previous_assessment": previous.pk if previous is not None else None,
+            "changes": [str(change) for change in assessment_changes(previous, assessment)],
+        },
     )
     if registrations is not None:
         _registrations_sync(case=case, kinds=set(registrations), by_user=by_user, day=assessed_on)

@@ -15,8 +15,11 @@ from probation.people.access import case_page, not_available, role_refused
 from probation.people.change_views import refused_change
 from probation.people.forms import case_change_initial
 from probation.people.models import Case
-from probation.risk.forms import AssessmentForm, RegistrationAddForm
+from probation.risk.changes import assessment_changes
+from probation.risk.forms import AssessmentForm, RegistrationAddForm, assessment_initial
+from probation.risk.models import Assessment
 from probation.risk.selectors import (
+    latest_assessment,
     ogrs3_for_case,
     registration_of,
     registrations_of,
@@ -41,15 +44,22 @@ def _form_error(form: Any, error: DomainError) -> None:
 def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
     user: Any = request.user
     summary = risk_summary(case)
+    # A review starts from the last assessment (its date aside), so nothing it said is lost.
+    previous = latest_assessment(case)
     initial: dict[str, Any] = {
+        **assessment_initial(previous),
         "registrations": [r.kind for r in summary["registrations"]],
         **case_change_initial(case),
     }
-    form = AssessmentForm(request.POST or None, initial=initial)
+    form = AssessmentForm(
+        request.POST or None,
+        initial=initial,
+        previous_answers=previous.answers if previous is not None else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            assessment_record(
+            assessment = assessment_record(
                 case=case,
                 by_user=user,
                 assessed_on=data["assessed_on"],
@@ -71,7 +81,7 @@ def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
             if (response := refused_change(request, form, case, error)) is not None:
                 return response
         else:
-            messages.success(request, "Assessment recorded. The tier has been recalculated.")
+            messages.success(request, _recorded_message(previous, assessment))
             return redirect("casework:case", crn=case.person.crn)
     ogrs3 = None
     ogrs3_error = None
@@ -88,8 +98,19 @@ def assessment_new(request: HttpRequest, case: Case) -> HttpResponse:
             "form": form,
             "ogrs3": ogrs3,
             "ogrs3_error": ogrs3_error,
+            "previous": previous,
         },
     )
+
+
+def _recorded_message(previous: Assessment | None, assessment: Assessment) -> str:
+    message = "Assessment recorded. The tier has been recalculated."
+    if previous is None:
+        return message
+    changes = assessment_changes(previous, assessment)
+    if not changes:
+        return f"{message} Nothing changed since the last assessment."
+    return f"{message} Changed since the last assessment: {'; '.join(map(str, changes))}."
 
 
 @case_page(page="registrations")
