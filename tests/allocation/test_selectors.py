@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from probation.allocation.selectors import (
     case_type_of,
+    overdue_count,
     practitioner_choices,
     unallocated_cases,
 )
@@ -46,18 +47,26 @@ def test_the_workload_case_type_comes_from_the_active_sentences(disposals, expec
     assert case_type_of(disposals, today=dt.date(2025, 6, 1)) == expected
 
 
-def test_the_unallocated_list_is_oldest_sift_first_then_tier(crc_manager, court_officer):
-    def sifted(tier: str, when: dt.datetime):
+def test_the_unallocated_list_is_overdue_first_then_by_due_date_then_tier(
+    crc_manager, court_officer
+):
+    at = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
+
+    def sifted(tier: str, due: dt.date | None, days: int = 0):
         case = CaseFactory(responsible_organisation=organisation("CRC-C08"), tier=tier)
         assess(case)
         sift = case_sift(case=case, by_user=court_officer, trigger="sentence")
-        type(sift).objects.filter(pk=sift.pk).update(decided_at=when)
+        type(sift).objects.filter(pk=sift.pk).update(
+            decided_at=at + dt.timedelta(days=days), assignment_due_on=due
+        )
         return case
 
-    at = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
-    newest = sifted("A3", at + dt.timedelta(days=2))
-    older_low = sifted("D0", at)
-    older_high = sifted("B2", at)
+    due_today = sifted("B2", dt.date(2026, 11, 30))
+    overdue_late = sifted("D0", dt.date(2026, 11, 20))
+    later_c = sifted("C2", dt.date(2026, 12, 2), days=-5)
+    overdue_early = sifted("C1", dt.date(2026, 11, 18), days=3)
+    later_a = sifted("A3", dt.date(2026, 12, 2))
+    before_the_clocks = sifted("A3", None)
     never = CaseFactory(responsible_organisation=organisation("CRC-C08"), tier="A3")
     CaseFactory(
         responsible_organisation=organisation("CRC-C08"),
@@ -65,10 +74,24 @@ def test_the_unallocated_list_is_oldest_sift_first_then_tier(crc_manager, court_
     )
     CaseFactory(responsible_organisation=organisation("CRC-C12"))
     CaseFactory(responsible_organisation=organisation("CRC-C08"), status="closed")
-    cases = list(unallocated_cases(for_user=crc_manager))
-    assert cases == [older_high, older_low, newest, never]
+    listed = unallocated_cases(for_user=crc_manager, today=dt.date(2026, 11, 30))
+    cases = list(listed)
+    assert cases == [
+        overdue_early,
+        overdue_late,
+        due_today,
+        later_a,
+        later_c,
+        before_the_clocks,
+        never,
+    ]
+    assert [c.is_overdue for c in cases] == [True, True] + [False] * 5
+    assert cases[2].assignment_due_on == dt.date(2026, 11, 30)  # due today: not yet overdue
+    assert cases[-1].assignment_due_on is None
+    assert overdue_count(listed) == 2
     assert cases[0].sift_history[0].reasons[0][0] == "crc-default"
     assert cases[-1].sift_history == []
+    assert overdue_count(unallocated_cases(for_user=crc_manager, today=dt.date(2026, 11, 18))) == 0
 
 
 def test_practitioner_choices_show_workload_and_capacity_sorted_by_grade_then_capacity(
@@ -144,8 +167,10 @@ def test_the_choice_of_practitioners_takes_a_fixed_number_of_queries(unallocated
 def test_the_unallocated_list_takes_a_fixed_number_of_queries(crc_manager, court_officer):
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            for case in unallocated_cases(for_user=crc_manager):
-                _ = case.person.crn, case.sift_history
+            cases = unallocated_cases(for_user=crc_manager)
+            overdue_count(cases)
+            for case in cases:
+                _ = case.person.crn, case.sift_history, case.assignment_due_on, case.is_overdue
         return len(queries)
 
     def add() -> None:

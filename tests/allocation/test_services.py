@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from probation.allocation.models import Assignment, SiftDecision
 from probation.allocation.services import case_assign, case_sift
@@ -112,6 +113,35 @@ def test_a_sift_takes_the_case_from_its_officer(court_officer, crc_practitioner,
     crc_case.refresh_from_db()
     assert crc_case.responsible_organisation.code == "NPS"
     assert crc_case.responsible_officer is None
+
+
+@pytest.mark.parametrize(
+    ("now", "tier", "due"),
+    [
+        (dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC), "C2", dt.date(2026, 12, 3)),
+        (dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC), "A1", dt.date(2026, 12, 1)),  # tier A
+        (dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC), "", dt.date(2026, 12, 3)),  # no tier
+        # Christmas Eve: Christmas Day, the weekend and Boxing Day's substitute Monday skipped.
+        (dt.datetime(2026, 12, 24, 10, tzinfo=dt.UTC), "C2", dt.date(2026, 12, 31)),
+        (dt.datetime(2026, 12, 24, 10, tzinfo=dt.UTC), "A3", dt.date(2026, 12, 29)),
+        # 23:30 UTC on 30 June is 1 July in London: the clock counts from the London date.
+        (dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC), "B1", dt.date(2026, 7, 6)),
+        (dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC), "A0", dt.date(2026, 7, 2)),
+    ],
+    ids=["monday", "tier-a", "no-tier", "christmas", "christmas-tier-a", "bst", "bst-tier-a"],
+)
+def test_the_sift_stores_when_a_practitioner_is_due(court_officer, monkeypatch, now, tier, due):
+    case = _case()
+    type(case).objects.filter(pk=case.pk).update(tier=tier)
+    case.refresh_from_db()
+    assess(case)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    sift = case_sift(case=case, by_user=court_officer, trigger="sentence")
+    sift.refresh_from_db()
+    assert sift.decided_at == now
+    assert sift.assignment_due_on == due
+    event = AuditEvent.objects.get(action=AuditAction.CASE_SIFTED)
+    assert event.after["assignment_due_on"] == due.isoformat()
 
 
 # Assignment ---------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ eligibility, the assignment, a conflict), and the sift's reasons on the case ove
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
-from probation.allocation.models import Assignment
+from probation.allocation.models import Assignment, SiftDecision
 from probation.allocation.services import case_assign, case_sift
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
@@ -143,3 +145,30 @@ def test_the_overview_says_why_the_case_went_where_it_did(waiting, manager, clie
     body = client_for(manager).get(f"/cases/{waiting.person.crn}/").content.decode()
     assert "Allocated to Merseyside" in body and "No NPS rule applies" in body
     assert "Choose a practitioner" in body
+
+
+def test_the_list_shows_when_a_practitioner_is_due_and_puts_overdue_cases_first(
+    waiting, manager, client_for, court_officer
+):
+    today = timezone.localdate()
+    late = CaseFactory(
+        person=PersonFactory(surname="Zebedee"), responsible_organisation=organisation("NPS")
+    )
+    assess(late)
+    case_sift(case=late, by_user=court_officer, trigger="sentence")
+    SiftDecision.objects.filter(case=waiting).update(assignment_due_on=today)
+    SiftDecision.objects.filter(case=late).update(assignment_due_on=today - dt.timedelta(days=1))
+    body = client_for(manager).get("/allocations/").content.decode()
+    assert "1 case is overdue" in body
+    assert body.index("Zebedee") < body.index("Quillfeather")  # overdue first
+    assert body.count('<strong class="govuk-tag govuk-tag--red">Overdue</strong>') == 1
+    due = re.findall(r'data-testid="due">(.*?)</td>', body)
+    yesterday, on_the_day = today - dt.timedelta(days=1), today
+    assert due[0].startswith(f"Due {yesterday.day} {yesterday:%B %Y}") and "Overdue" in due[0]
+    assert due[1] == f"Due {on_the_day.day} {on_the_day:%B %Y}"
+
+
+def test_no_overdue_count_when_nothing_is_overdue(waiting, manager, client_for):
+    body = client_for(manager).get("/allocations/").content.decode()
+    assert "Due " in body
+    assert 'data-testid="overdue-count"' not in body and "govuk-tag--red" not in body

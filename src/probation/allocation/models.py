@@ -30,6 +30,9 @@ class SiftDecision(models.Model):
     policy_version = models.PositiveIntegerField()
     trigger = models.CharField(max_length=50)
     decided_at = models.DateTimeField(default=timezone.now)
+    # When a practitioner must be assigned (allocation.md §3); null for sifts made before the
+    # clocks were kept.
+    assignment_due_on = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -13,8 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import (
+    BooleanField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as Conditional
-from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from probation.allocation.models import Assignment, SiftDecision
@@ -39,6 +50,7 @@ __all__ = [
     "decided_organisation",
     "latest_assignment",
     "latest_sift",
+    "overdue_count",
     "practitioner_by_id",
     "practitioner_choices",
     "sift_facts",
@@ -290,15 +302,24 @@ def _and(items: list[str]) -> str:
 # The unallocated list ----------------------------------------------------------------------
 
 
-def unallocated_cases(*, for_user: Any) -> QuerySet[Case]:
-    """Active cases of ``for_user``'s organisation with no responsible officer: oldest sift
-    decision first (cases never sifted last), then tier (A3 first). Each case carries its sift
-    decisions, newest first, in ``sift_history``."""
+def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySet[Case]:
+    """Active cases of ``for_user``'s organisation with no responsible officer: overdue first
+    (the latest sift's ``assignment_due_on`` before ``today``, by default today in
+    Europe/London), then by due date, then tier (A3 first), then the oldest sift; cases with
+    no due date (never sifted, or sifted before the clocks were kept) after. Each case carries
+    ``assignment_due_on`` and ``is_overdue``, and its sift decisions, newest first, in
+    ``sift_history``."""
+    today = timezone.localdate() if today is None else today
     latest = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
     tier_rank = Conditional(
         *[When(tier=tier, then=Value(i)) for i, tier in enumerate(TIERS)],
         default=Value(len(TIERS)),
         output_field=IntegerField(),
+    )
+    is_overdue = Conditional(
+        When(assignment_due_on__lt=today, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
     return (
         cases_visible_to(for_user)
@@ -308,7 +329,12 @@ def unallocated_cases(*, for_user: Any) -> QuerySet[Case]:
             responsible_officer__isnull=True,
         )
         .select_related("person")
-        .annotate(sifted_at=Subquery(latest.values("decided_at")[:1]), tier_rank=tier_rank)
+        .annotate(
+            sifted_at=Subquery(latest.values("decided_at")[:1]),
+            assignment_due_on=Subquery(latest.values("assignment_due_on")[:1]),
+            tier_rank=tier_rank,
+        )
+        .annotate(is_overdue=is_overdue)
         .prefetch_related(
             Prefetch(
                 "sifts",
@@ -316,5 +342,17 @@ def unallocated_cases(*, for_user: Any) -> QuerySet[Case]:
                 to_attr="sift_history",
             )
         )
-        .order_by(F("sifted_at").asc(nulls_last=True), "tier_rank", "person__surname", "pk")
+        .order_by(
+            F("is_overdue").desc(),
+            F("assignment_due_on").asc(nulls_last=True),
+            "tier_rank",
+            F("sifted_at").asc(nulls_last=True),
+            "person__surname",
+            "pk",
+        )
     )
+
+
+def overdue_count(cases: QuerySet[Case]) -> int:
+    """How many of ``cases`` (from :func:`unallocated_cases`) are overdue: one query."""
+    return cases.filter(Q(is_overdue=True)).count()

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from probation.allocation.models import Assignment, SiftDecision
 from probation.allocation.selectors import (
@@ -22,11 +23,12 @@ from probation.allocation.selectors import (
     sift_facts,
 )
 from probation.core.audit import AuditAction, audit
+from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
 from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import ensure_case_visible
-from probation.rules import allocation
+from probation.rules import allocation, clocks
 from probation.workforce.models import RoleCode, User
 
 ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
@@ -35,7 +37,8 @@ ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
 @transaction.atomic
 def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
     """Decide which organisation manages the case (the sift) and hand it to that organisation,
-    with no responsible officer until its manager assigns one."""
+    with no responsible officer until its manager assigns one, by the day the assignment clock
+    gives (``allocation.md`` §3: working days after the sift, fewer for tier A)."""
     if by_user is not None:
         ensure_case_visible(by_user, case)
     locked = begin_case_change(case=case, by_user=by_user)
@@ -43,6 +46,11 @@ def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
     policy = allocation.DEFAULT_POLICY
     decision = allocation.decide(facts, policy)
     organisation, area = decided_organisation(decision)
+    decided_at = timezone.now()
+    sifted_on = timezone.localdate(decided_at)
+    assignment_due_on = clocks.assignment_due(
+        sifted_on=sifted_on, tier=locked.tier or None, holidays=bank_holidays_from(sifted_on)
+    )
     before = {
         "organisation": locked.responsible_organisation_id,
         "officer": locked.responsible_officer_id,
@@ -57,6 +65,8 @@ def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
         policy_id=policy.id,
         policy_version=policy.version,
         trigger=trigger,
+        decided_at=decided_at,
+        assignment_due_on=assignment_due_on,
         decided_by=by_user if getattr(by_user, "is_authenticated", False) else None,
     )
     locked.responsible_organisation = organisation
@@ -76,6 +86,7 @@ def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
             "organisation": organisation.code,
             "contract_area": area.code,
             "reasons": sift.reasons,
+            "assignment_due_on": assignment_due_on.isoformat(),
         },
         details={"trigger": trigger, "policy": [policy.id, policy.version]},
     )

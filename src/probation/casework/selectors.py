@@ -12,6 +12,7 @@ from django.db.models import QuerySet, prefetch_related_objects
 
 from probation.allocation.selectors import (
     latest_sift,
+    overdue_count,
     practitioner_by_id,
     practitioner_choices,
     unallocated_cases,
@@ -37,6 +38,7 @@ __all__ = [
     "caseload",
     "choose_practitioner_page",
     "contract_areas_with_owners",
+    "overdue_count",
     "practitioner_by_id",
     "search_page",
     "unallocated_cases",

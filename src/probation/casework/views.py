@@ -24,6 +24,7 @@ from probation.casework.selectors import (
     caseload,
     choose_practitioner_page,
     contract_areas_with_owners,
+    overdue_count,
     practitioner_by_id,
     search_page,
     unallocated_cases,
@@ -168,7 +169,9 @@ def unallocated(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*allocation.ASSIGNING_ROLES):
         role_refused(user=user, page="cases to allocate", path=request.path)
         raise PermissionDenied
-    page = Paginator(unallocated_cases(for_user=user), PAGE_SIZE).get_page(_page_number(request))
+    cases = unallocated_cases(for_user=user)
+    page = Paginator(cases, PAGE_SIZE).get_page(_page_number(request))
+    overdue = overdue_count(cases) if page.paginator.count else 0
     reads_audited(
         user=user,
         action=AuditAction.CASES_LISTED,
@@ -179,7 +182,7 @@ def unallocated(request: HttpRequest) -> HttpResponse:
         },
         path=request.path,
     )
-    return render(request, "casework/unallocated.html", {"page": page})
+    return render(request, "casework/unallocated.html", {"page": page, "overdue": overdue})
 
 
 @case_page(page="choose a practitioner", roles=allocation.ASSIGNING_ROLES)
