@@ -127,3 +127,15 @@ def sentenced_case(db: Any) -> Any:
     sentence = SentenceFactory(case=case, court_event=event, sentence_date=dt.date(2025, 1, 6))
     RequirementFactory(sentence=sentence, kind="rehabilitation_activity", amount=20)
     return case
+
+
+@pytest.fixture
+def convicted_case(db: Any) -> Any:
+    """A man born 1 January 1990, convicted on 3 March 2025 of an offence of 10 January 2025,
+    not yet sentenced."""
+    case = CaseFactory(person=PersonFactory(date_of_birth=dt.date(1990, 1, 1)))
+    event = CourtEventFactory(case=case, hearing_date=dt.date(2025, 3, 3))
+    ChargedOffence.objects.create(
+        court_event=event, offence=offence("B001"), offence_date=dt.date(2025, 1, 10), is_main=True
+    )
+    return case

@@ -13,23 +13,11 @@ from probation.allocation.models import SiftDecision
 from probation.casework.services import sentence_record
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
-from probation.courts.models import ChargedOffence, Sentence
+from probation.courts.models import Sentence
 from probation.risk import services as risk_services
 from probation.risk.models import TierCalculation
-from tests.allocation.helpers import assess
-from tests.factories import CaseFactory, CourtEventFactory, PersonFactory, offence
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def convicted_case(db):
-    case = CaseFactory(person=PersonFactory(date_of_birth=dt.date(1990, 1, 1)))
-    event = CourtEventFactory(case=case, hearing_date=dt.date(2025, 3, 3))
-    ChargedOffence.objects.create(
-        court_event=event, offence=offence("B001"), offence_date=dt.date(2025, 1, 10), is_main=True
-    )
-    return case
 
 
 def test_recording_a_sentence_recomputes_the_tier(convicted_case, court_officer):
@@ -55,78 +43,21 @@ def test_recording_a_sentence_recomputes_the_tier(convicted_case, court_officer)
     assert AuditEvent.objects.filter(action=AuditAction.TIER_RECALCULATED).exists()
 
 
-def test_a_failed_tier_recompute_leaves_no_sentence(convicted_case, court_officer, monkeypatch):
+@pytest.mark.parametrize(
+    ("module", "step"),
+    [(risk_services, "tier_recompute"), (allocation_services, "case_sift")],
+    ids=["tier", "sift"],
+)
+def test_a_failed_later_step_leaves_nothing_behind(
+    module, step, convicted_case, court_officer, monkeypatch
+):
+    """The workflow is one transaction: if the tier or the sift fails, no sentence, tier,
+    sift or audit event of it remains."""
+
     def broken(**kwargs):
-        raise RuntimeError("tier service down")
+        raise RuntimeError(f"{step} down")
 
-    monkeypatch.setattr(risk_services, "tier_recompute", broken)
-    with pytest.raises(RuntimeError):
-        sentence_record(
-            case=convicted_case,
-            by_user=court_officer,
-            disposal="community_order",
-            sentence_date=dt.date(2025, 3, 3),
-            length_days=365,
-        )
-    assert not Sentence.objects.filter(case=convicted_case).exists()
-    assert not AuditEvent.objects.filter(action=AuditAction.SENTENCE_RECORDED).exists()
-
-
-def test_a_community_order_is_sifted_to_its_organisation(convicted_case, court_officer):
-    assess(convicted_case, rosh="high")
-    sentence_record(
-        case=convicted_case,
-        by_user=court_officer,
-        disposal="community_order",
-        sentence_date=dt.date(2025, 3, 3),
-        length_days=365,
-    )
-    convicted_case.refresh_from_db()
-    sift = SiftDecision.objects.get(case=convicted_case, trigger="sentence")
-    assert convicted_case.responsible_organisation == sift.organisation
-    assert sift.organisation.code == "NPS" and sift.reasons[0][0] == "rosh-high"
-    assert convicted_case.responsible_officer is None
-    actions = list(
-        AuditEvent.objects.filter(crn=convicted_case.person.crn)
-        .order_by("seq")
-        .values_list("action", flat=True)
-    )
-    assert actions == [
-        AuditAction.SENTENCE_RECORDED,
-        AuditAction.TIER_RECALCULATED,
-        AuditAction.CASE_SIFTED,
-    ]
-
-
-def test_a_suspended_sentence_order_is_sifted_too(convicted_case, court_officer):
-    assess(convicted_case, rosh="low")
-    sentence_record(
-        case=convicted_case,
-        by_user=court_officer,
-        disposal="suspended_sentence_order",
-        sentence_date=dt.date(2025, 3, 3),
-        length_days=180,
-    )
-    convicted_case.refresh_from_db()
-    assert convicted_case.responsible_organisation.code == "CRC-C08"
-
-
-def test_a_custodial_sentence_is_not_sifted_at_sentence(convicted_case, court_officer):
-    sentence_record(
-        case=convicted_case,
-        by_user=court_officer,
-        disposal="custody",
-        sentence_date=dt.date(2025, 3, 3),
-        length_days=365,
-    )
-    assert not SiftDecision.objects.filter(case=convicted_case).exists()
-
-
-def test_a_failed_sift_leaves_no_sentence(convicted_case, court_officer, monkeypatch):
-    def broken(**kwargs):
-        raise RuntimeError("sift down")
-
-    monkeypatch.setattr(allocation_services, "case_sift", broken)
+    monkeypatch.setattr(module, step, broken)
     with pytest.raises(RuntimeError):
         sentence_record(
             case=convicted_case,
@@ -137,3 +68,5 @@ def test_a_failed_sift_leaves_no_sentence(convicted_case, court_officer, monkeyp
         )
     assert not Sentence.objects.filter(case=convicted_case).exists()
     assert not TierCalculation.objects.filter(case=convicted_case).exists()
+    assert not SiftDecision.objects.filter(case=convicted_case).exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.SENTENCE_RECORDED).exists()

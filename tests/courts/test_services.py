@@ -8,15 +8,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from probation.core.errors import InvalidInput
-from probation.courts.models import ChargedOffence
 from probation.courts.services import sentence_record
 from probation.risk.models import TierCalculation
 from tests.factories import (
-    CaseFactory,
-    CourtEventFactory,
-    PersonFactory,
     UserFactory,
-    offence,
     organisation,
 )
 
@@ -26,16 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def court_officer(db):
     return UserFactory(organisation=organisation("NPS"), roles=["court_officer"])
-
-
-@pytest.fixture
-def convicted_case(db):
-    case = CaseFactory(person=PersonFactory(date_of_birth=dt.date(1990, 1, 1)))
-    event = CourtEventFactory(case=case, hearing_date=dt.date(2025, 3, 3))
-    ChargedOffence.objects.create(
-        court_event=event, offence=offence("B001"), offence_date=dt.date(2025, 1, 10), is_main=True
-    )
-    return case
 
 
 def test_six_month_custody_gets_licence_then_supervision(convicted_case, court_officer):
