@@ -10,6 +10,17 @@ from probation.core.models import AuditEvent
 API = "/api/v1"
 PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance"}
 
+# A valid OGRS3 calculator request (shop theft, fifth sanction), for tests to vary.
+OGRS3_REQUEST = {
+    "sex": "male",
+    "date_of_birth": "1990-05-17",
+    "conviction_date": "2025-01-06",
+    "follow_up_start": "2025-01-06",
+    "total_sanctions": 5,
+    "first_sanction_age": 16,
+    "offence_category": "theft",
+}
+
 
 def detail_url(kind: str, crn: str) -> str:
     """The detail URL of ``kind`` ("persons" or "cases") for any text, safely quoted."""

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.helpers import OGRS3_REQUEST
+
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/calculators"
 
-OGRS3 = {
-    "sex": "male",
-    "date_of_birth": "1990-05-17",
-    "conviction_date": "2025-01-06",
-    "follow_up_start": "2025-01-06",
-    "total_sanctions": 5,
-    "first_sanction_age": 16,
-    "offence_category": "theft",
-}
+OGRS3 = OGRS3_REQUEST
 
 
 def test_ogrs3_calculator_returns_scores_and_terms(api_for, nps_practitioner):

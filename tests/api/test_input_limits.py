@@ -13,20 +13,12 @@ import json
 import pytest
 
 from probation.core.limits import BIRTH_DATES, EVENT_DATES, date_in_words
-from tests.api.helpers import API, assert_problem
+from tests.api.helpers import API, OGRS3_REQUEST, assert_problem
 
 pytestmark = pytest.mark.django_db
 
 CALC = f"{API}/calculators"
-OGRS3 = {
-    "sex": "male",
-    "date_of_birth": "1990-05-17",
-    "conviction_date": "2025-01-06",
-    "follow_up_start": "2025-01-06",
-    "total_sanctions": 5,
-    "first_sanction_age": 16,
-    "offence_category": "theft",
-}
+OGRS3 = OGRS3_REQUEST
 CUSTODY = {
     "sentence_date": "2025-03-03",
     "length_days": 182,
