@@ -39,7 +39,7 @@ def test_signing_out_revokes_the_token(nps_practitioner, client_for):
     client_for(nps_practitioner).post("/sign-out/")
     assert api(key).get("/api/v1/cases/").status_code == 401
     event = AuditEvent.objects.get(action=AuditAction.API_TOKEN_REVOKED)
-    assert event.details == {"user": nps_practitioner.username}
+    assert event.details == {"user": nps_practitioner.username, "reason": "signed out"}
 
 
 def test_deactivating_an_account_revokes_its_token(nps_practitioner):
@@ -47,7 +47,8 @@ def test_deactivating_an_account_revokes_its_token(nps_practitioner):
     nps_practitioner.is_active = False
     nps_practitioner.save()
     assert not Token.objects.filter(key=key).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED).count() == 1
+    [event] = AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED)
+    assert event.details["reason"] == "deactivated"
 
 
 def test_administrators_list_and_revoke_tokens_in_the_admin(nps_practitioner, client_for):
@@ -68,3 +69,4 @@ def test_administrators_list_and_revoke_tokens_in_the_admin(nps_practitioner, cl
     assert not Token.objects.filter(key=key).exists()
     event = AuditEvent.objects.get(action=AuditAction.API_TOKEN_REVOKED)
     assert event.actor == admin
+    assert event.details == {"user": nps_practitioner.username, "reason": "revoked"}

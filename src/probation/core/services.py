@@ -11,10 +11,12 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from probation.core.actor import audited_by_service
 from probation.core.audit import AuditAction, audit
 
 
 @transaction.atomic
+@audited_by_service()
 def api_token_create(*, by_user: Any) -> str:
     """Create ``by_user``'s API token, replacing any they had (it stops working at once), and
     return the key, which is shown to them once.
@@ -33,10 +35,18 @@ def api_token_create(*, by_user: Any) -> str:
 
 
 @transaction.atomic
+@audited_by_service()
 def api_tokens_revoke(*, user: Any, by_user: Any, reason: str) -> int:
-    """Delete ``user``'s API tokens (signed out, deactivated, or revoked by an administrator);
-    each deletion is audited by the token's delete signal. Returns how many were deleted."""
+    """Delete ``user``'s API tokens (at sign-out, at deactivation), audited with the reason.
+    Returns how many were deleted. (A deletion anywhere else, e.g. in the admin, is audited by
+    the token's delete signal.)"""
     deleted, _ = Token.objects.filter(user_id=user.pk).delete()
+    if deleted:
+        audit(
+            by_user,
+            AuditAction.API_TOKEN_REVOKED,
+            details={"user": user.get_username(), "reason": reason},
+        )
     return deleted
 
 

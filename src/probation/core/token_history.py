@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from probation.core.actor import current_actor, current_path
+from probation.core.actor import current_actor, current_path, in_audited_service
 from probation.core.audit import AuditAction, audit
 
 
 def on_token_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A token deleted outside the services (the admin's "Tokens" list, a script)."""
+    if in_audited_service():
+        return  # the service records it, with its reason
     audit(
         current_actor(),
         AuditAction.API_TOKEN_REVOKED,
-        details={"user": instance.user.get_username()},
+        details={"user": instance.user.get_username(), "reason": "revoked"},
         path=current_path(),
     )
 
