@@ -16,6 +16,7 @@ from probation.core.models import AuditEvent
 from probation.courts.models import Sentence
 from probation.risk import services as risk_services
 from probation.risk.models import TierCalculation
+from tests.allocation.helpers import assess
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,53 @@ def test_a_failed_later_step_leaves_nothing_behind(
     assert not TierCalculation.objects.filter(case=convicted_case).exists()
     assert not SiftDecision.objects.filter(case=convicted_case).exists()
     assert not AuditEvent.objects.filter(action=AuditAction.SENTENCE_RECORDED).exists()
+
+
+def test_a_community_order_is_sifted_to_its_organisation(convicted_case, court_officer):
+    assess(convicted_case, rosh="high")
+    sentence_record(
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="community_order",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=365,
+    )
+    convicted_case.refresh_from_db()
+    sift = SiftDecision.objects.get(case=convicted_case, trigger="sentence")
+    assert convicted_case.responsible_organisation == sift.organisation
+    assert sift.organisation.code == "NPS" and sift.reasons[0][0] == "rosh-high"
+    assert convicted_case.responsible_officer is None
+    actions = list(
+        AuditEvent.objects.filter(crn=convicted_case.person.crn)
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        AuditAction.SENTENCE_RECORDED,
+        AuditAction.TIER_RECALCULATED,
+        AuditAction.CASE_SIFTED,
+    ]
+
+
+def test_a_suspended_sentence_order_is_sifted_too(convicted_case, court_officer):
+    assess(convicted_case, rosh="low")
+    sentence_record(
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="suspended_sentence_order",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=180,
+    )
+    convicted_case.refresh_from_db()
+    assert convicted_case.responsible_organisation.code == "CRC-C08"
+
+
+def test_a_custodial_sentence_is_not_sifted_at_sentence(convicted_case, court_officer):
+    sentence_record(
+        case=convicted_case,
+        by_user=court_officer,
+        disposal="custody",
+        sentence_date=dt.date(2025, 3, 3),
+        length_days=365,
+    )
+    assert not SiftDecision.objects.filter(case=convicted_case).exists()
