@@ -1,6 +1,13 @@
 from django.urls import path
 
-from probation.casework import views
+from probation.casework import (
+    comparison_views,
+    escalation_views,
+    intake_views,
+    transfer_views,
+    views,
+    workload_views,
+)
 
 app_name = "casework"
 urlpatterns = [
@@ -13,3 +20,11 @@ urlpatterns = [
     path("allocations/", views.unallocated, name="unallocated"),
     path("cases/<str:crn>/allocate/", views.choose_practitioner, name="choose-practitioner"),
 ]
+# Each journey keeps its own pages and URLs in its own module.
+urlpatterns += (
+    intake_views.urlpatterns
+    + escalation_views.urlpatterns
+    + transfer_views.urlpatterns
+    + workload_views.urlpatterns
+    + comparison_views.urlpatterns
+)

@@ -57,6 +57,26 @@ class AuditAction(models.TextChoices):
     # Allocation
     CASE_SIFTED = "case.sifted", "Case allocated to an organisation by the sift"
     CASE_ASSIGNED = "case.assigned", "Case assigned to a practitioner"
+    ALLOCATION_SEEN = "case.allocation_seen", "New allocation seen by the practitioner"
+    FIRST_APPOINTMENT_RECORDED = "case.first_appointment_recorded", "First appointment recorded"
+    ESCALATION_REFERRED = "escalation.referred", "Risk escalation referred to the NPS"
+    ESCALATION_REVIEW_STARTED = "escalation.review_started", "NPS review of an escalation started"
+    ESCALATION_CONFIRMED = "escalation.confirmed", "Risk escalation confirmed: case to the NPS"
+    ESCALATION_DECLINED = "escalation.declined", "Risk escalation declined"
+    TRANSFER_REQUESTED = "transfer.requested", "Transfer to another contract area requested"
+    TRANSFER_ACCEPTED = "transfer.accepted", "Transfer accepted: case moved"
+    TRANSFER_REJECTED = "transfer.rejected", "Transfer rejected"
+    TRANSFER_WITHDRAWN = "transfer.withdrawn", "Transfer request withdrawn"
+    POLICY_COMPARED = (
+        "allocation.policy_compared",
+        "Compared an allocation policy over the caseload",
+    )
+    WORKLOAD_VIEWED = "workload.viewed", "Viewed a team's workload"
+    CASE_POINTS_CHANGED = "reference.case_points_changed", "Workload points reference data changed"
+    # Court intake
+    COURT_EVENT_RECORDED = "court_event.recorded", "Court event and offences recorded"
+    SENTENCE_ENDED = "sentence.ended", "Sentence ended or superseded by a new sentence"
+    INTAKE_DUPLICATES_CHECKED = "person.duplicates_checked", "Checked for existing records"
     # Refusals for lack of role
     ROLE_REFUSED = "access.role_refused", "Refused a page the role does not allow"
 
