@@ -9,7 +9,7 @@ import pytest
 
 from probation.core.calendar import bank_holidays_from, england_and_wales_bank_holidays
 from probation.rules import clocks
-from probation.rules.clocks import CLOCKS, assignment_due, sift_due
+from probation.rules.clocks import CLOCKS, assignment_due, first_appointment_due, sift_due
 
 HOLIDAYS = england_and_wales_bank_holidays(range(2025, 2028))
 
@@ -99,9 +99,30 @@ def test_the_sift_of_a_custodial_case_is_due_ten_working_days_before_release(
     assert sift_due(release_on=release_on, holidays=HOLIDAYS) == expected
 
 
+@pytest.mark.parametrize(
+    ("starts_on", "tier", "expected"),
+    [
+        (date(2026, 11, 30), "C2", date(2026, 12, 7)),  # Monday: next Monday
+        (date(2026, 11, 30), "A1", date(2026, 12, 2)),  # tier A: 2 working days
+        (date(2026, 11, 30), None, date(2026, 12, 7)),  # not yet tiered: the general clock
+        (date(2026, 12, 5), "B1", date(2026, 12, 11)),  # released on a Saturday
+        (date(2026, 12, 22), "C1", date(2026, 12, 31)),  # across Christmas and the substitute day
+        (date(2026, 12, 30), "B3", date(2027, 1, 7)),  # across New Year's Day
+        (date(2026, 12, 24), "A3", date(2026, 12, 30)),
+        (date(2026, 4, 1), "D2", date(2026, 4, 10)),  # across Good Friday and Easter Monday
+        (date(2026, 5, 21), "A0", date(2026, 5, 26)),  # Thursday before the spring bank holiday
+    ],
+)
+def test_the_first_appointment_is_due_working_days_after_sentence_or_release(
+    starts_on: date, tier: str | None, expected: date
+) -> None:
+    assert first_appointment_due(starts_on=starts_on, tier=tier, holidays=HOLIDAYS) == expected
+
+
 def test_the_table_is_the_spec() -> None:
     assert (clocks.SIFT_DUE_COMMUNITY, clocks.SIFT_DUE_CUSTODY_BEFORE_RELEASE) == (1, 10)
     assert (clocks.ASSIGNMENT_DUE, clocks.ASSIGNMENT_DUE_TIER_A) == (3, 1)
+    assert (clocks.FIRST_APPOINTMENT_DUE, clocks.FIRST_APPOINTMENT_DUE_TIER_A) == (5, 2)
     assert CLOCKS["assignment"].working_days_for("A3") == 1
     assert CLOCKS["assignment"].working_days_for("B3") == 3
     assert CLOCKS["sift-community"].working_days_for("A3") == 1  # no tier A figure
@@ -119,7 +140,11 @@ def test_the_table_is_the_spec() -> None:
         ),
         (lambda: assignment_due(sifted_on="2026-01-05", tier="A1", holidays=HOLIDAYS), "sifted_on"),
         (lambda: assignment_due(sifted_on=date(2026, 1, 5), tier="E1", holidays=HOLIDAYS), "tier"),
-        (lambda: clocks.due("first-appointment", date(2026, 1, 5), holidays=HOLIDAYS), "clock_id"),
+        (lambda: clocks.due("appeal", date(2026, 1, 5), holidays=HOLIDAYS), "clock_id"),
+        (
+            lambda: first_appointment_due(starts_on=None, tier="A1", holidays=HOLIDAYS),
+            "starts_on",
+        ),
     ],
 )
 def test_bad_input_is_refused_naming_the_field(call, field: str) -> None:

@@ -3,8 +3,7 @@
 Spec: ``docs/domain/allocation.md``, section 3 "Clocks (policy defaults, configurable)". The
 spec's table is data here (:data:`CLOCKS`), one :class:`Clock` a row, counted in working days by
 :func:`probation.rules.dates.add_working_days`; the bank holidays are passed in, so the rules
-stay pure. This slice implements the first two rows (the sift and the assignment); the others
-(first appointment, NPS review of an escalation, transfer in) are added as rows of the same table.
+stay pure. Each row of the spec's table is a row here, with a function of its own.
 
 "1 working day after" a date is the next working day after it; "10 working days before" counts
 back the same way.
@@ -25,11 +24,14 @@ from probation.rules.tiering import TIERS
 __all__ = [
     "ASSIGNMENT_DUE",
     "ASSIGNMENT_DUE_TIER_A",
+    "FIRST_APPOINTMENT_DUE",
+    "FIRST_APPOINTMENT_DUE_TIER_A",
     "CLOCKS",
     "SIFT_DUE_COMMUNITY",
     "SIFT_DUE_CUSTODY_BEFORE_RELEASE",
     "Clock",
     "assignment_due",
+    "first_appointment_due",
     "due",
     "sift_due",
 ]
@@ -42,6 +44,10 @@ SIFT_DUE_CUSTODY_BEFORE_RELEASE: Final = 10
 ASSIGNMENT_DUE: Final = 3
 #: ... and for a tier A case.
 ASSIGNMENT_DUE_TIER_A: Final = 1
+#: First appointment held: working days after sentence (community) or release (custody) ...
+FIRST_APPOINTMENT_DUE: Final = 5
+#: ... and for a tier A case.
+FIRST_APPOINTMENT_DUE_TIER_A: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,12 @@ CLOCKS: Final[Mapping[str, Clock]] = types.MappingProxyType(
         "sift-community": Clock("sift decision", "sentence", SIFT_DUE_COMMUNITY),
         "sift-custody": Clock("sift decision", "release", -SIFT_DUE_CUSTODY_BEFORE_RELEASE),
         "assignment": Clock("practitioner assigned", "sift", ASSIGNMENT_DUE, ASSIGNMENT_DUE_TIER_A),
+        "first-appointment": Clock(
+            "first appointment held",
+            "sentence or release",
+            FIRST_APPOINTMENT_DUE,
+            FIRST_APPOINTMENT_DUE_TIER_A,
+        ),
     }
 )
 
@@ -111,3 +123,18 @@ def assignment_due(*, sifted_on: _dt.date, tier: str | None, holidays: Set[_dt.d
     """
     _validate.date("sifted_on", sifted_on)
     return due("assignment", sifted_on, holidays=holidays, tier=tier)
+
+
+def first_appointment_due(
+    *, starts_on: _dt.date, tier: str | None, holidays: Set[_dt.date]
+) -> _dt.date:
+    """When the first appointment must be held: 5 working days after the sentence (community)
+    or the release (custody), given as ``starts_on``; 2 for tier A.
+
+    >>> first_appointment_due(starts_on=_dt.date(2026, 11, 30), tier="B2", holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    >>> first_appointment_due(starts_on=_dt.date(2026, 11, 30), tier="A2", holidays=frozenset())
+    datetime.date(2026, 12, 2)
+    """
+    _validate.date("starts_on", starts_on)
+    return due("first-appointment", starts_on, holidays=holidays, tier=tier)
