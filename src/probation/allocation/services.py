@@ -7,13 +7,14 @@ that records a sentence; assignment by an allocating manager of the responsible 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probation.allocation.models import Assignment, SiftDecision
+from probation.allocation.models import Assignment, FirstAppointment, SiftDecision
 from probation.allocation.selectors import (
     RESTRICTED_GRADES,
     boundary_reasons,
@@ -35,10 +36,16 @@ ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
 
 
 @transaction.atomic
-def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
+def case_sift(
+    *, case: Case, by_user: Any, trigger: str, starts_on: dt.date | None = None
+) -> SiftDecision:
     """Decide which organisation manages the case (the sift) and hand it to that organisation,
     with no responsible officer until its manager assigns one, by the day the assignment clock
-    gives (``allocation.md`` §3: working days after the sift, fewer for tier A)."""
+    gives (``allocation.md`` §3: working days after the sift, fewer for tier A).
+
+    ``starts_on`` is the day supervision starts (the sentence of a community order, the release
+    from custody): when given, the first appointment's clock starts too (5 working days, 2 for
+    tier A), kept as a :class:`FirstAppointment` to be recorded as held."""
     if by_user is not None:
         ensure_case_visible(by_user, case)
     locked = begin_case_change(case=case, by_user=by_user)
@@ -69,6 +76,12 @@ def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
         assignment_due_on=assignment_due_on,
         decided_by=by_user if getattr(by_user, "is_authenticated", False) else None,
     )
+    first_appointment_due_on = None
+    if starts_on is not None:
+        first_appointment_due_on = clocks.first_appointment_due(
+            starts_on=starts_on, tier=locked.tier or None, holidays=bank_holidays_from(starts_on)
+        )
+        FirstAppointment.objects.create(sift=sift, case=locked, due_on=first_appointment_due_on)
     locked.responsible_organisation = organisation
     locked.responsible_officer = None
     locked.contract_area = area
@@ -87,6 +100,9 @@ def case_sift(*, case: Case, by_user: Any, trigger: str) -> SiftDecision:
             "contract_area": area.code,
             "reasons": sift.reasons,
             "assignment_due_on": assignment_due_on.isoformat(),
+            "first_appointment_due_on": first_appointment_due_on.isoformat()
+            if first_appointment_due_on
+            else None,
         },
         details={"trigger": trigger, "policy": [policy.id, policy.version]},
     )

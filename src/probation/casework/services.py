@@ -55,5 +55,7 @@ def sentence_record(
     )
     risk.tier_recompute(case=case, by_user=by_user, trigger="sentence")
     if disposal in SIFTED_AT_SENTENCE:
-        allocation.case_sift(case=case, by_user=by_user, trigger="sentence")
+        allocation.case_sift(
+            case=case, by_user=by_user, trigger="sentence", starts_on=sentence_date
+        )
     return sentence
