@@ -150,3 +150,33 @@ def test_the_table_is_the_spec() -> None:
 def test_bad_input_is_refused_naming_the_field(call, field: str) -> None:
     with pytest.raises(ValueError, match=f"^{field}:"):
         call()
+
+
+@pytest.mark.parametrize(
+    ("requested_on", "expected"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 7)),  # Monday: next Monday
+        (date(2026, 12, 4), date(2026, 12, 11)),  # Friday: next Friday
+        (date(2026, 12, 5), date(2026, 12, 11)),  # requested on a Saturday
+        (date(2026, 12, 21), date(2026, 12, 30)),  # across Christmas and the substitute day
+        (date(2026, 12, 29), date(2027, 1, 6)),  # across New Year's Day 2027
+        (date(2026, 4, 1), date(2026, 4, 10)),  # across Good Friday and Easter Monday
+        (date(2026, 5, 20), date(2026, 5, 28)),  # across the spring bank holiday
+        (date(2025, 12, 24), date(2026, 1, 5)),  # Christmas and New Year 2025
+    ],
+)
+def test_a_transfer_decision_is_due_five_working_days_after_the_request(
+    requested_on: date, expected: date
+) -> None:
+    assert clocks.transfer_decision_due(requested_on=requested_on, holidays=HOLIDAYS) == expected
+
+
+def test_the_transfer_clock_is_a_row_of_the_table_with_no_tier_a_figure() -> None:
+    assert clocks.TRANSFER_DECISION_DUE == 5
+    assert CLOCKS["transfer-decision"].counted_from == "request"
+    assert CLOCKS["transfer-decision"].working_days_for("A1") == 5
+    assert clocks.transfer_decision_due(requested_on=date(2026, 12, 21), holidays=set()) == (
+        date(2026, 12, 28)  # without the bank holidays, Christmas counts
+    )
+    with pytest.raises(ValueError, match=r"^requested_on:"):
+        clocks.transfer_decision_due(requested_on="2026-12-21", holidays=HOLIDAYS)  # type: ignore[arg-type]

@@ -24,16 +24,18 @@ from probation.rules.tiering import TIERS
 __all__ = [
     "ASSIGNMENT_DUE",
     "ASSIGNMENT_DUE_TIER_A",
+    "CLOCKS",
     "FIRST_APPOINTMENT_DUE",
     "FIRST_APPOINTMENT_DUE_TIER_A",
-    "CLOCKS",
     "SIFT_DUE_COMMUNITY",
     "SIFT_DUE_CUSTODY_BEFORE_RELEASE",
+    "TRANSFER_DECISION_DUE",
     "Clock",
     "assignment_due",
-    "first_appointment_due",
     "due",
+    "first_appointment_due",
     "sift_due",
+    "transfer_decision_due",
 ]
 
 #: Sift decision: working days after sentence (community and suspended sentence orders).
@@ -44,6 +46,9 @@ SIFT_DUE_CUSTODY_BEFORE_RELEASE: Final = 10
 ASSIGNMENT_DUE: Final = 3
 #: ... and for a tier A case.
 ASSIGNMENT_DUE_TIER_A: Final = 1
+#: A transfer between contract areas accepted or rejected: working days after the request
+#: (the platform's policy, not the spec's: ``docs/adr/0013-transfers.md``).
+TRANSFER_DECISION_DUE: Final = 5
 #: First appointment held: working days after sentence (community) or release (custody) ...
 FIRST_APPOINTMENT_DUE: Final = 5
 #: ... and for a tier A case.
@@ -74,6 +79,9 @@ CLOCKS: Final[Mapping[str, Clock]] = types.MappingProxyType(
         "sift-community": Clock("sift decision", "sentence", SIFT_DUE_COMMUNITY),
         "sift-custody": Clock("sift decision", "release", -SIFT_DUE_CUSTODY_BEFORE_RELEASE),
         "assignment": Clock("practitioner assigned", "sift", ASSIGNMENT_DUE, ASSIGNMENT_DUE_TIER_A),
+        "transfer-decision": Clock(
+            "transfer accepted or rejected", "request", TRANSFER_DECISION_DUE
+        ),
         "first-appointment": Clock(
             "first appointment held",
             "sentence or release",
@@ -138,3 +146,14 @@ def first_appointment_due(
     """
     _validate.date("starts_on", starts_on)
     return due("first-appointment", starts_on, holidays=holidays, tier=tier)
+
+
+def transfer_decision_due(*, requested_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When the receiving organisation must accept or reject a transfer between contract areas:
+    5 working days after the request, whatever the tier.
+
+    >>> transfer_decision_due(requested_on=_dt.date(2026, 11, 30), holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    """
+    _validate.date("requested_on", requested_on)
+    return due("transfer-decision", requested_on, holidays=holidays)
