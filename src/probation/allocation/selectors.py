@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +35,13 @@ from probation.courts.models import ChargedOffence, Disposal, Sentence, Sentence
 from probation.courts.selectors import latest_court_event
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import cases_visible_to
-from probation.risk.models import Registration, RegistrationKind
+from probation.risk.models import Assessment, Registration, RegistrationKind, ReportType
 from probation.risk.selectors import latest_assessment
 from probation.rules import workload
 from probation.rules.allocation import HIGH_ROSH_LEVELS, AllocationDecision, AllocationFacts
 from probation.rules.tiering import TIERS
 from probation.workforce.models import Grade, Organisation, OrganisationKind, RoleCode, User
+from probation.workforce.selectors import case_points_table, report_points_table
 
 __all__ = [
     "GRADE_ORDER",
@@ -53,6 +55,7 @@ __all__ = [
     "overdue_count",
     "practitioner_by_id",
     "practitioner_choices",
+    "report_points_by_officer",
     "sift_facts",
     "unallocated_cases",
 ]
@@ -188,11 +191,38 @@ def case_type_of(disposals: list[tuple[str, dt.date | None]], *, today: dt.date)
     return "community"
 
 
-def _points(case_type: str, tier: str) -> int:
-    try:
-        return workload.case_points(case_type=case_type, tier=tier)
-    except ValueError:
-        return 0  # no tier yet
+def _points(case_type: str, tier: str, table: Mapping[str, Mapping[str, int]]) -> int:
+    """Points of a case from the editable table (``workforce.selectors.case_points_table``):
+    0 with no tier yet or an unsupervised (``S``) tier (``workload.md``)."""
+    if not tier or tier.endswith("S"):
+        return 0
+    return table.get(case_type, {}).get(tier, 0)
+
+
+#: Pre-sentence reports count in their writer's points for this many days (ADR 0014).
+REPORT_WINDOW_DAYS = 30
+#: The assessment's type of report -> the report of the points table; an oral report scores 0.
+REPORT_KINDS: dict[str, str] = {
+    ReportType.STANDARD: "standard_pre_sentence_report",
+    ReportType.FAST: "short_format_report",
+}
+
+
+def report_points_by_officer(
+    officer_ids: Iterable[int], *, today: dt.date
+) -> defaultdict[int, int]:
+    """Report points of each officer: the pre-sentence reports (fast or standard assessments)
+    they wrote in the last ``REPORT_WINDOW_DAYS`` days up to ``today``. Two queries."""
+    table = report_points_table()
+    points: defaultdict[int, int] = defaultdict(int)
+    for officer_id, report_type in Assessment.objects.filter(
+        assessed_by_id__in=list(officer_ids),
+        report_type__in=list(REPORT_KINDS),
+        assessed_on__gt=today - dt.timedelta(days=REPORT_WINDOW_DAYS),
+        assessed_on__lte=today,
+    ).values_list("assessed_by_id", "report_type"):
+        points[officer_id] += table.get(REPORT_KINDS[report_type], 0)
+    return points
 
 
 @dataclass(frozen=True)
@@ -243,12 +273,13 @@ def practitioner_choices(*, case: Case, for_user: Any) -> list[PractitionerChoic
         case_id__in=[pk for pk, _, _ in held] + [case.pk], status=SentenceStatus.ACTIVE
     ).values_list("case_id", "disposal", "release_date"):
         disposals[case_id].append((disposal, release))
+    table = case_points_table()
     counts: dict[int, int] = defaultdict(int)
-    points: dict[int, int] = defaultdict(int)
+    points = report_points_by_officer([officer.pk for officer in officers], today=today)
     for case_id, officer_id, tier in held:
         counts[officer_id] += 1
-        points[officer_id] += _points(case_type_of(disposals[case_id], today=today), tier)
-    this_case = _points(case_type_of(disposals[case.pk], today=today), case.tier)
+        points[officer_id] += _points(case_type_of(disposals[case_id], today=today), tier, table)
+    this_case = _points(case_type_of(disposals[case.pk], today=today), case.tier, table)
     barred = boundary_reasons(case)
     rows: list[PractitionerChoice] = []
     for officer in officers:

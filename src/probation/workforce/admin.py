@@ -1,7 +1,19 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
-from probation.workforce.models import Division, Office, Organisation, Role, Team, User
+from probation.workforce.models import (
+    CasePoints,
+    Division,
+    Office,
+    Organisation,
+    ReportPoints,
+    Role,
+    Team,
+    User,
+)
 
 
 @admin.register(Organisation)
@@ -63,3 +75,34 @@ class StaffAdmin(UserAdmin):
         ),
     )
     filter_horizontal = ("roles", "groups", "user_permissions")
+
+
+class PointsAdmin(admin.ModelAdmin):
+    """A points table of the workload reference data (docs/domain/workload.md): a fixed set of
+    rows, seeded from the rules' defaults, whose points are edited here. Rows are neither added
+    nor deleted (a missing row would silently fall back to the default); every change is audited
+    by the model (``reference.case_points_changed``, before and after)."""
+
+    list_editable = ("points",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CasePoints)
+class CasePointsAdmin(PointsAdmin):
+    list_display = ("case_type", "tier", "points")
+    list_filter = ("case_type",)
+    readonly_fields = ("case_type", "tier")
+    fields = ("case_type", "tier", "points")
+    list_per_page = 100
+
+
+@admin.register(ReportPoints)
+class ReportPointsAdmin(PointsAdmin):
+    list_display = ("report", "points")
+    readonly_fields = ("report",)
+    fields = ("report", "points")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.core.validators import MaxValueValidator
+from django.db import models, transaction
 
+from probation.core.actor import current_actor, current_path
+from probation.core.audit import AuditAction, audit
+from probation.rules.tiering import TIERS
 from probation.workforce.history import StaffManager
 
 
@@ -164,3 +169,136 @@ class User(AbstractUser):
 
     def has_role(self, *codes: str) -> bool:
         return bool(self.role_codes.intersection(codes))
+
+
+# Workload reference data (docs/domain/workload.md, ADR 0014) --------------------------------
+
+
+class CaseType(models.TextChoices):
+    """The workload case types of ``probation.rules.workload.CASE_TYPES``."""
+
+    COMMUNITY = "community", "Community"
+    CUSTODY = "custody", "Custody (in prison, pre-release)"
+    LICENCE = "licence", "Licence (and post-sentence supervision)"
+
+
+class ReportKind(models.TextChoices):
+    """The reports of ``probation.rules.workload.REPORT_POINTS``."""
+
+    STANDARD = "standard_pre_sentence_report", "Standard pre-sentence report"
+    SHORT_FORMAT = "short_format_report", "Short-format (fast) report"
+    PAROLE = "parole_report", "Parole report"
+
+
+POINTS_LIMIT = 10_000  # far above any value in the default tables; refuses a mistyped 1000000
+
+
+class AuditedPointsQuerySet(models.QuerySet[Any]):
+    """Bulk changes to the points tables are audited row by row, like staff accounts
+    (probation/workforce/history.py): ``update``, ``bulk_create`` and ``delete``."""
+
+    def update(self, **kwargs: Any) -> int:
+        with transaction.atomic():
+            befores = {row.pk: row.state() for row in self.select_for_update()}
+            count = super().update(**kwargs)
+            for row in self.model._base_manager.filter(pk__in=befores):
+                row.audit_change(befores[row.pk])
+            return count
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            for row in created:
+                row.audit_change(None)
+            return created
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            for row in self.select_for_update():
+                row.audit_change(row.state(), deleted=True)
+            return super().delete()
+
+
+class AuditedPoints(models.Model):
+    """A row of a points table: every change is audited (``reference.case_points_changed``)
+    with before and after, in the same transaction, whatever the path (the admin, a script, a
+    bulk update). The actor is the signed-in user of the request, or "system"."""
+
+    points = models.PositiveIntegerField(validators=[MaxValueValidator(POINTS_LIMIT)])
+
+    objects = AuditedPointsQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            old = (
+                type(self)._base_manager.select_for_update().filter(pk=self.pk).first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            self.audit_change(old.state() if old is not None else None)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            self.audit_change(self.state(), deleted=True)
+            return super().delete(*args, **kwargs)
+
+    def state(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def audit_change(self, before: dict[str, Any] | None, *, deleted: bool = False) -> None:
+        after = None if deleted else self.state()
+        if before == after:
+            return
+        audit(
+            current_actor(),
+            AuditAction.CASE_POINTS_CHANGED,
+            self,
+            before=before,
+            after=after,
+            details={"table": self._meta.model_name, "deleted": deleted},
+            path=current_path(),
+        )
+
+
+class CasePoints(AuditedPoints):
+    """Workload points of one case by case type and tier; seeded from
+    ``probation.rules.workload.CASE_POINTS`` (migration 0004) and edited in the admin. An
+    unsupervised (``S``) tier scores 0 and has no row."""
+
+    case_type = models.CharField(max_length=10, choices=CaseType.choices)
+    tier = models.CharField(max_length=2, choices=[(t, t) for t in TIERS])
+
+    class Meta:
+        ordering = ["case_type", "tier"]
+        verbose_name = "case points"
+        verbose_name_plural = "case points"
+        constraints = [
+            models.UniqueConstraint(fields=["case_type", "tier"], name="case_points_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_case_type_display()}, tier {self.tier}: {self.points} points"
+
+    def state(self) -> dict[str, Any]:
+        return {"case_type": self.case_type, "tier": self.tier, "points": self.points}
+
+
+class ReportPoints(AuditedPoints):
+    """Workload points of one report; seeded from ``probation.rules.workload.REPORT_POINTS``."""
+
+    report = models.CharField(max_length=40, choices=ReportKind.choices, unique=True)
+
+    class Meta:
+        ordering = ["report"]
+        verbose_name = "report points"
+        verbose_name_plural = "report points"
+
+    def __str__(self) -> str:
+        return f"{self.get_report_display()}: {self.points} points"
+
+    def state(self) -> dict[str, Any]:
+        return {"report": self.report, "points": self.points}
