@@ -180,3 +180,58 @@ def test_the_transfer_clock_is_a_row_of_the_table_with_no_tier_a_figure() -> Non
     )
     with pytest.raises(ValueError, match=r"^requested_on:"):
         clocks.transfer_decision_due(requested_on="2026-12-21", holidays=HOLIDAYS)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("referred_on", "expected"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 1)),  # Monday: Tuesday
+        (date(2026, 12, 4), date(2026, 12, 7)),  # Friday: Monday
+        (date(2026, 12, 5), date(2026, 12, 7)),  # referred on a Saturday
+        (date(2026, 12, 24), date(2026, 12, 29)),  # Christmas and the substitute Boxing Day
+        (date(2026, 12, 31), date(2027, 1, 4)),  # New Year's Day 2027
+        (date(2026, 4, 2), date(2026, 4, 7)),  # Good Friday and Easter Monday 2026
+        (date(2026, 5, 22), date(2026, 5, 26)),  # the spring bank holiday
+        (date(2026, 8, 28), date(2026, 9, 1)),  # the late summer bank holiday
+    ],
+)
+def test_the_nps_review_of_an_escalation_is_due_a_working_day_after_the_referral(
+    referred_on: date, expected: date
+) -> None:
+    holidays = bank_holidays_from(referred_on)
+    assert clocks.escalation_review_due(referred_on=referred_on, holidays=holidays) == expected
+
+
+@pytest.mark.parametrize(
+    ("confirmed_on", "expected"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 7)),  # Monday: next Monday
+        (date(2026, 12, 4), date(2026, 12, 11)),  # Friday: next Friday
+        (date(2026, 12, 21), date(2026, 12, 30)),  # across Christmas 2026
+        (date(2026, 12, 29), date(2027, 1, 6)),  # across New Year's Day 2027
+        (date(2026, 4, 1), date(2026, 4, 10)),  # across Easter 2026
+        (date(2027, 3, 24), date(2027, 4, 2)),  # across Easter 2027
+        (date(2026, 5, 22), date(2026, 6, 1)),  # across the spring bank holiday
+    ],
+)
+def test_an_nps_practitioner_is_due_five_working_days_after_an_escalation_is_confirmed(
+    confirmed_on: date, expected: date
+) -> None:
+    holidays = bank_holidays_from(confirmed_on)
+    assert clocks.transfer_in_due(confirmed_on=confirmed_on, holidays=holidays) == expected
+
+
+def test_the_escalation_clocks_are_rows_of_the_table() -> None:
+    assert (clocks.ESCALATION_REVIEW_DUE, clocks.TRANSFER_IN_DUE) == (1, 5)
+    assert CLOCKS["escalation-review"].counted_from == "referral"
+    assert CLOCKS["transfer-in"].counted_from == "confirmation"
+    assert CLOCKS["escalation-review"].working_days_for("A1") == 1  # no tier A figure
+    assert CLOCKS["transfer-in"].working_days_for("A1") == 5
+    # Without the bank holidays, Christmas Day counts as a working day.
+    assert clocks.escalation_review_due(referred_on=date(2026, 12, 24), holidays=set()) == (
+        date(2026, 12, 25)
+    )
+    with pytest.raises(ValueError, match=r"^referred_on:"):
+        clocks.escalation_review_due(referred_on="2026-12-24", holidays=HOLIDAYS)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^confirmed_on:"):
+        clocks.transfer_in_due(confirmed_on=None, holidays=HOLIDAYS)  # type: ignore[arg-type]

@@ -25,17 +25,21 @@ __all__ = [
     "ASSIGNMENT_DUE",
     "ASSIGNMENT_DUE_TIER_A",
     "CLOCKS",
+    "ESCALATION_REVIEW_DUE",
     "FIRST_APPOINTMENT_DUE",
     "FIRST_APPOINTMENT_DUE_TIER_A",
     "SIFT_DUE_COMMUNITY",
     "SIFT_DUE_CUSTODY_BEFORE_RELEASE",
     "TRANSFER_DECISION_DUE",
+    "TRANSFER_IN_DUE",
     "Clock",
     "assignment_due",
     "due",
+    "escalation_review_due",
     "first_appointment_due",
     "sift_due",
     "transfer_decision_due",
+    "transfer_in_due",
 ]
 
 #: Sift decision: working days after sentence (community and suspended sentence orders).
@@ -46,6 +50,10 @@ SIFT_DUE_CUSTODY_BEFORE_RELEASE: Final = 10
 ASSIGNMENT_DUE: Final = 3
 #: ... and for a tier A case.
 ASSIGNMENT_DUE_TIER_A: Final = 1
+#: NPS review of a risk escalation: working days after the referral.
+ESCALATION_REVIEW_DUE: Final = 1
+#: An NPS practitioner assigned after a confirmed escalation: working days after confirmation.
+TRANSFER_IN_DUE: Final = 5
 #: A transfer between contract areas accepted or rejected: working days after the request
 #: (the platform's policy, not the spec's: ``docs/adr/0013-transfers.md``).
 TRANSFER_DECISION_DUE: Final = 5
@@ -79,6 +87,12 @@ CLOCKS: Final[Mapping[str, Clock]] = types.MappingProxyType(
         "sift-community": Clock("sift decision", "sentence", SIFT_DUE_COMMUNITY),
         "sift-custody": Clock("sift decision", "release", -SIFT_DUE_CUSTODY_BEFORE_RELEASE),
         "assignment": Clock("practitioner assigned", "sift", ASSIGNMENT_DUE, ASSIGNMENT_DUE_TIER_A),
+        "escalation-review": Clock(
+            "NPS review of a risk escalation", "referral", ESCALATION_REVIEW_DUE
+        ),
+        "transfer-in": Clock(
+            "transfer in after confirmed escalation", "confirmation", TRANSFER_IN_DUE
+        ),
         "transfer-decision": Clock(
             "transfer accepted or rejected", "request", TRANSFER_DECISION_DUE
         ),
@@ -157,3 +171,24 @@ def transfer_decision_due(*, requested_on: _dt.date, holidays: Set[_dt.date]) ->
     """
     _validate.date("requested_on", requested_on)
     return due("transfer-decision", requested_on, holidays=holidays)
+
+
+def escalation_review_due(*, referred_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When the NPS must review a risk escalation: 1 working day after the referral.
+
+    >>> escalation_review_due(referred_on=_dt.date(2026, 12, 4), holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    """
+    _validate.date("referred_on", referred_on)
+    return due("escalation-review", referred_on, holidays=holidays)
+
+
+def transfer_in_due(*, confirmed_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When an NPS practitioner must be assigned after an escalation is confirmed: 5 working
+    days after the confirmation.
+
+    >>> transfer_in_due(confirmed_on=_dt.date(2026, 11, 30), holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    """
+    _validate.date("confirmed_on", confirmed_on)
+    return due("transfer-in", confirmed_on, holidays=holidays)
