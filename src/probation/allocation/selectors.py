@@ -48,6 +48,7 @@ __all__ = [
     "RESTRICTED_GRADES",
     "PractitionerChoice",
     "boundary_reasons",
+    "case_points_of",
     "case_type_of",
     "decided_organisation",
     "latest_assignment",
@@ -191,7 +192,7 @@ def case_type_of(disposals: list[tuple[str, dt.date | None]], *, today: dt.date)
     return "community"
 
 
-def _points(case_type: str, tier: str, table: Mapping[str, Mapping[str, int]]) -> int:
+def case_points_of(case_type: str, tier: str, table: Mapping[str, Mapping[str, int]]) -> int:
     """Points of a case from the editable table (``workforce.selectors.case_points_table``):
     0 with no tier yet or an unsupervised (``S``) tier (``workload.md``)."""
     if not tier or tier.endswith("S"):
@@ -278,8 +279,10 @@ def practitioner_choices(*, case: Case, for_user: Any) -> list[PractitionerChoic
     points = report_points_by_officer([officer.pk for officer in officers], today=today)
     for case_id, officer_id, tier in held:
         counts[officer_id] += 1
-        points[officer_id] += _points(case_type_of(disposals[case_id], today=today), tier, table)
-    this_case = _points(case_type_of(disposals[case.pk], today=today), case.tier, table)
+        points[officer_id] += case_points_of(
+            case_type_of(disposals[case_id], today=today), tier, table
+        )
+    this_case = case_points_of(case_type_of(disposals[case.pk], today=today), case.tier, table)
     barred = boundary_reasons(case)
     rows: list[PractitionerChoice] = []
     for officer in officers:
