@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probation.core.forms import AsciiIntegerField
+from probation.core.forms import AsciiIntegerField, GovukDateField
 from probation.people.forms import CaseChangeForm
 
 
@@ -11,3 +11,12 @@ class AssignForm(CaseChangeForm):
     practitioner's id are posted."""
 
     officer = AsciiIntegerField(min_value=1, error_messages={"required": "Choose a practitioner"})
+
+
+class FirstAppointmentForm(CaseChangeForm):
+    """The day the first appointment after allocation was held (one field)."""
+
+    held_on = GovukDateField(
+        label="When was the first appointment held?",
+        label_for_errors="the date of the first appointment",
+    )

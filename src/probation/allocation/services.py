@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from probation.allocation.deadlines import custody_sifts_due
 from probation.allocation.models import Assignment, FirstAppointment, SiftDecision
 from probation.allocation.selectors import (
     RESTRICTED_GRADES,
@@ -28,9 +29,9 @@ from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
 from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
-from probation.people.selectors import ensure_case_visible
+from probation.people.selectors import cases_visible_to, ensure_case_visible
 from probation.rules import allocation, clocks
-from probation.workforce.models import RoleCode, User
+from probation.workforce.models import OrganisationKind, RoleCode, User
 
 ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
 
@@ -189,3 +190,124 @@ def case_assign(
         details={"organisation": organisation.code},
     )
     return assignment
+
+
+#: Who records a first appointment: the practitioner holding the case, or a manager of it.
+FIRST_APPOINTMENT_ROLES = (RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER)
+
+
+@transaction.atomic
+def first_appointment_record(
+    *,
+    case: Case,
+    by_user: Any,
+    held_on: dt.date,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> FirstAppointment:
+    """Record that the first appointment after the latest sift was held on ``held_on``,
+    stopping its clock (``allocation.md`` §3). Only the responsible officer or an allocating
+    manager of the responsible organisation may; not before the sift's supervision started,
+    not in the future, and only once."""
+    if not (by_user.is_authenticated and by_user.has_role(*FIRST_APPOINTMENT_ROLES)):
+        raise PermissionDenied("Your role does not allow you to record appointments.")
+    ensure_case_visible(by_user, case)
+    locked = begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    is_officer = locked.responsible_officer_id == by_user.pk
+    is_manager = (
+        by_user.has_role(RoleCode.ALLOCATING_MANAGER)
+        and locked.responsible_organisation_id == by_user.organisation_id
+    )
+    if not (is_officer or is_manager):
+        raise PermissionDenied(
+            "Only the responsible officer, or a manager of the organisation responsible for "
+            "the case, may record its first appointment."
+        )
+    appointment = (
+        FirstAppointment.objects.select_for_update()
+        .filter(case=locked)
+        .order_by("-sift__decided_at", "-id")
+        .first()
+    )
+    if appointment is None:
+        raise InvalidInput("This case has no first appointment to record: it has not been sifted.")
+    if appointment.held_on is not None:
+        raise InvalidInput(
+            f"The first appointment was already recorded as held on {appointment.held_on:%-d %B %Y}.",
+            field="held_on",
+        )
+    started_on = timezone.localdate(appointment.sift.decided_at)
+    if held_on > timezone.localdate():
+        raise InvalidInput(
+            "The date the appointment was held must be today or in the past", field="held_on"
+        )
+    if held_on < started_on:
+        raise InvalidInput(
+            f"The date the appointment was held must be on or after {started_on:%-d %B %Y}, when "
+            "the case was allocated",
+            field="held_on",
+        )
+    appointment.held_on = held_on
+    appointment.recorded_by = by_user
+    appointment.recorded_at = timezone.now()
+    appointment.save(update_fields=["held_on", "recorded_by", "recorded_at"])
+    audit(
+        by_user,
+        AuditAction.FIRST_APPOINTMENT_RECORDED,
+        appointment,
+        crn=locked.person.crn,
+        before={"held_on": None},
+        after={"held_on": held_on.isoformat()},
+        details={"due_on": appointment.due_on.isoformat(), "late": held_on > appointment.due_on},
+    )
+    return appointment
+
+
+@transaction.atomic
+def allocation_seen(*, case: Case, by_user: Any) -> int:
+    """Mark the new allocation of ``case`` to ``by_user`` as seen (they opened the case), so
+    My cases stops showing it as new. Returns how many assignments were marked (0 or 1); no
+    case change, so no case lock: it touches only the user's own notification."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(case=case, officer_id=by_user.pk, seen_at__isnull=True)
+        .order_by("-assigned_at", "-id")
+        .first()
+    )
+    if assignment is None:
+        return 0
+    assignment.seen_at = timezone.now()
+    assignment.save(update_fields=["seen_at"])
+    audit(
+        by_user,
+        AuditAction.ALLOCATION_SEEN,
+        assignment,
+        crn=case.person.crn,
+        details={"assigned_at": assignment.assigned_at.isoformat()},
+    )
+    return 1
+
+
+@transaction.atomic
+def release_sifts(*, by_user: Any, today: dt.date | None = None) -> list[SiftDecision]:
+    """Sift every custodial case whose sift is due by ``today`` (10 working days before
+    release) and has not been made since the sentence; the first appointment is counted from
+    the release. Run each day by ``probation allocation sift-releases`` (the system, by_user
+    None) or by an NPS allocating manager from the list of sifts due."""
+    if by_user is not None and not (
+        by_user.has_role(*ASSIGNING_ROLES) and by_user.organisation.kind == OrganisationKind.NPS
+    ):
+        raise PermissionDenied("Only an NPS allocating manager sifts cases before release.")
+    cases = cases_visible_to(by_user) if by_user is not None else Case.objects.all()
+    due = list(custody_sifts_due(cases=cases, today=today))
+    return [
+        case_sift(
+            case=sentence.case, by_user=by_user, trigger="release", starts_on=sentence.release_date
+        )
+        for sentence in due
+    ]

@@ -9,7 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
+from django.utils import timezone
 
+from probation.allocation.deadlines import (
+    ClockCount,
+    custody_sifts_due,
+    first_appointments_due,
+    latest_unseen_assignment_ids,
+    overdue_clocks,
+)
+from probation.allocation.models import FirstAppointment
 from probation.allocation.selectors import (
     latest_sift,
     overdue_count,
@@ -19,7 +28,7 @@ from probation.allocation.selectors import (
 )
 from probation.allocation.services import ASSIGNING_ROLES
 from probation.contracts.selectors import contract_areas_with_owners
-from probation.courts.models import SentenceStatus
+from probation.courts.models import Sentence, SentenceStatus
 from probation.courts.selectors import (
     active_sentences_prefetch,
     court_events_of,
@@ -28,7 +37,13 @@ from probation.courts.selectors import (
 )
 from probation.courts.services import SENTENCING_ROLES
 from probation.people.models import Case, CaseStatus
-from probation.people.selectors import SearchQuery, SearchResults, my_cases, search_cases
+from probation.people.selectors import (
+    SearchQuery,
+    SearchResults,
+    cases_visible_to,
+    my_cases,
+    search_cases,
+)
 from probation.risk.selectors import risk_summary
 from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
 
@@ -38,8 +53,12 @@ __all__ = [
     "caseload",
     "choose_practitioner_page",
     "contract_areas_with_owners",
+    "first_appointments_page",
+    "manager_clocks",
+    "new_allocations",
     "overdue_count",
     "practitioner_by_id",
+    "release_sifts_page",
     "search_page",
     "unallocated_cases",
 ]
@@ -85,7 +104,16 @@ def case_record(case: Case, *, for_user: Any) -> dict[str, Any]:
         "may_register": for_user.has_role(*REGISTERING_ROLES),
         "sift": latest_sift(case),
         "may_allocate": _may_allocate(case, for_user),
+        "first_appointment": first_appointment_of(case),
+        "today": timezone.localdate(),
+        "may_record_first_appointment": _may_record_first_appointment(case, for_user),
     }
+
+
+def _may_record_first_appointment(case: Case, user: Any) -> bool:
+    return case.status == CaseStatus.ACTIVE and (
+        case.responsible_officer_id == user.pk or _may_allocate(case, user)
+    )
 
 
 def _may_allocate(case: Case, user: Any) -> bool:
@@ -108,3 +136,40 @@ def choose_practitioner_page(case: Case, *, for_user: Any) -> dict[str, Any]:
         "may_allocate": may_allocate,
         "choices": practitioner_choices(case=case, for_user=for_user) if may_allocate else [],
     }
+
+
+# The clocks ---------------------------------------------------------------------------------
+
+#: The most rows a clock's list shows at once (the manager works from the top).
+CLOCK_LIST_LIMIT = 200
+
+
+def manager_clocks(*, for_user: Any) -> list[ClockCount]:
+    """The manager's clocks: each step with what is waiting and what is overdue."""
+    return overdue_clocks(for_user=for_user)
+
+
+def release_sifts_page(*, for_user: Any) -> list[Sentence]:
+    """Custodial sentences of cases ``for_user`` may see whose sift before release is due."""
+    return list(custody_sifts_due(cases=cases_visible_to(for_user))[:CLOCK_LIST_LIMIT])
+
+
+def first_appointments_page(*, for_user: Any) -> list[FirstAppointment]:
+    """First appointments not yet held in ``for_user``'s organisation, earliest due first."""
+    cases = cases_visible_to(for_user).filter(responsible_organisation_id=for_user.organisation_id)
+    return list(first_appointments_due(cases=cases)[:CLOCK_LIST_LIMIT])
+
+
+def new_allocations(*, for_user: Any) -> set[int]:
+    """Ids of the cases newly allocated to ``for_user`` and not yet opened by them."""
+    return latest_unseen_assignment_ids(for_user=for_user)
+
+
+def first_appointment_of(case: Case) -> FirstAppointment | None:
+    """The first appointment of the case's latest sift, if the sift started its clock."""
+    return (
+        FirstAppointment.objects.filter(case=case)
+        .select_related("recorded_by")
+        .order_by("-sift__decided_at", "-id")
+        .first()
+    )

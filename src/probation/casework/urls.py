@@ -1,6 +1,7 @@
 from django.urls import path
 
 from probation.casework import (
+    clock_views,
     comparison_views,
     escalation_views,
     intake_views,
@@ -22,7 +23,8 @@ urlpatterns = [
 ]
 # Each journey keeps its own pages and URLs in its own module.
 urlpatterns += (
-    intake_views.urlpatterns
+    clock_views.urlpatterns
+    + intake_views.urlpatterns
     + escalation_views.urlpatterns
     + transfer_views.urlpatterns
     + workload_views.urlpatterns

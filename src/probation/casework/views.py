@@ -4,6 +4,7 @@ selector or service, render)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from probation.allocation import services as allocation
@@ -24,6 +26,8 @@ from probation.casework.selectors import (
     caseload,
     choose_practitioner_page,
     contract_areas_with_owners,
+    manager_clocks,
+    new_allocations,
     overdue_count,
     practitioner_by_id,
     search_page,
@@ -81,7 +85,12 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         details={"page": page.number, "crns": [case.person.crn for case in page]},
         path=request.path,
     )
-    return render(request, "casework/my_cases.html", {"page": page})
+    fresh = new_allocations(for_user=request.user)
+    return render(
+        request,
+        "casework/my_cases.html",
+        {"page": page, "new_allocations": fresh, "new_count": len(fresh)},
+    )
 
 
 class _FoundCases:
@@ -129,6 +138,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @case_page(page="case overview")
 def case_overview(request: HttpRequest, case: Case) -> HttpResponse:
+    if case.responsible_officer_id == request.user.pk:
+        allocation.allocation_seen(case=case, by_user=request.user)
     return render(request, "casework/case_overview.html", case_record(case, for_user=request.user))
 
 
@@ -182,7 +193,33 @@ def unallocated(request: HttpRequest) -> HttpResponse:
         },
         path=request.path,
     )
-    return render(request, "casework/unallocated.html", {"page": page, "overdue": overdue})
+    return render(
+        request,
+        "casework/unallocated.html",
+        {"page": page, "overdue": overdue, "clocks": _clock_rows(user)},
+    )
+
+
+#: Where each clock's list is (by URL name); a clock whose page is not there is shown unlinked.
+CLOCK_PAGES = {
+    "sift": "casework:release-sifts",
+    "assignment": "casework:unallocated",
+    "first-appointment": "casework:first-appointments",
+    "escalation-review": "casework:escalations",
+    "transfer-in": "casework:unallocated",
+    "transfer-decision": "casework:transfers",
+}
+
+
+def _clock_rows(user: Any) -> list[dict[str, Any]]:
+    rows = []
+    for clock in manager_clocks(for_user=user):
+        try:
+            href = reverse(CLOCK_PAGES[clock.key])
+        except (KeyError, NoReverseMatch):
+            href = ""
+        rows.append({**dataclasses.asdict(clock), "href": href})
+    return rows
 
 
 @case_page(page="choose a practitioner", roles=allocation.ASSIGNING_ROLES)
