@@ -40,10 +40,18 @@ class Ogrs3Category(models.TextChoices):
     OTHER = "other", "Any other offence"
 
 
+class CourtKind(models.TextChoices):
+    """Which court: it sets the sentencing limits (``probation.rules.sentencing``)."""
+
+    MAGISTRATES = "magistrates", "Magistrates' court"
+    CROWN = "crown", "Crown Court"
+
+
 class Court(models.Model):
     code = models.CharField(max_length=10, unique=True)
     name = models.CharField(max_length=200)
     contract_area = models.ForeignKey("contracts.ContractArea", on_delete=models.PROTECT)
+    kind = models.CharField(max_length=12, choices=CourtKind.choices, default="magistrates")
 
     class Meta:
         ordering = ["name"]
@@ -52,13 +60,24 @@ class Court(models.Model):
         return self.name
 
 
+class ModeOfTrial(models.TextChoices):
+    """How an offence may be tried (``probation.rules.sentencing.MODES_OF_TRIAL``)."""
+
+    SUMMARY = "summary", "Summary only"
+    EITHER_WAY = "either_way", "Either way"
+    INDICTABLE = "indictable", "Indictable only"
+
+
 class Offence(models.Model):
-    """An offence the platform offers, mapped to its OGRS3 category."""
+    """An offence the platform offers, mapped to its OGRS3 category and its mode of trial."""
 
     code = models.CharField(max_length=10, unique=True)
     description = models.CharField(max_length=300)
     ogrs3_category = models.CharField(max_length=40, choices=Ogrs3Category.choices)
     sexual = models.BooleanField(default=False)
+    mode_of_trial = models.CharField(
+        max_length=12, choices=ModeOfTrial.choices, default="either_way"
+    )
 
     class Meta:
         ordering = ["description"]
@@ -130,6 +149,13 @@ class SentenceStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
+class EndedReason(models.TextChoices):
+    """Why a court ended an order early, when it passed a new sentence."""
+
+    ENDED = "ended", "Ended by the court"
+    SUPERSEDED = "superseded", "Superseded by a new sentence"
+
+
 class Sentence(models.Model):
     """A disposal with its key dates. Custody dates follow ``docs/domain/sentences.md``."""
 
@@ -152,6 +178,12 @@ class Sentence(models.Model):
     remand_days = models.PositiveIntegerField(default=0)
     date_reasons = models.JSONField(
         default=list, blank=True, help_text="Why the custody dates are what they are."
+    )
+    # Set when a court ends the order early (status terminated), e.g. on passing a new sentence.
+    ended_on = models.DateField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=12, choices=EndedReason.choices, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
     )
 
     class Meta:
