@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -29,12 +30,12 @@ from django.db.models import (
 from django.db.models import Case as Conditional
 from django.utils import timezone
 
-from probation.allocation.models import Assignment, SiftDecision
+from probation.allocation.models import Assignment, SiftDecision, Transfer, TransferState
 from probation.contracts.models import ContractArea
 from probation.courts.models import ChargedOffence, Disposal, Sentence, SentenceStatus
 from probation.courts.selectors import latest_court_event
-from probation.people.models import Case, CaseStatus
-from probation.people.selectors import cases_visible_to
+from probation.people.models import AccessKind, Case, CaseAccess, CaseStatus
+from probation.people.selectors import can_read_cases, cases_visible_to
 from probation.risk.models import Assessment, Registration, RegistrationKind, ReportType
 from probation.risk.selectors import latest_assessment
 from probation.rules import workload
@@ -390,3 +391,183 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
 def overdue_count(cases: QuerySet[Case]) -> int:
     """How many of ``cases`` (from :func:`unallocated_cases`) are overdue: one query."""
     return cases.filter(Q(is_overdue=True)).count()
+
+
+# Transfers -----------------------------------------------------------------------------------
+# A case moving to another contract area (issue: allocation, 7; docs/adr/0013-transfers.md).
+# The receiving organisation's managers read a summary of the transfers sent to them (name,
+# CRN, tier, RoSH, reason), not the case record: ``cases_visible_to`` is unchanged, and they see
+# the whole case once they accept it.
+
+#: What a transfer's pages read with it, in one query.
+TRANSFER_RELATED = (
+    "case__person",
+    "case__responsible_officer",
+    "from_organisation",
+    "from_contract_area",
+    "to_organisation",
+    "to_contract_area",
+    "requested_by",
+    "decided_by",
+)
+
+
+def transfer_receiver(*, case: Case, to_contract_area: ContractArea) -> Organisation | None:
+    """The organisation that would receive ``case`` in ``to_contract_area``: the NPS itself for
+    an NPS case (same organisation, new area), the CRC of the new area for a CRC case (None when
+    the area has no CRC)."""
+    current = Organisation.objects.get(pk=case.responsible_organisation_id)
+    if current.kind == OrganisationKind.NPS:
+        return current
+    return Organisation.objects.filter(
+        kind=OrganisationKind.CRC, contract_area=to_contract_area
+    ).first()
+
+
+def transfer_areas() -> list[ContractArea]:
+    """The contract areas a case may be transferred to (reference data), by name."""
+    return list(ContractArea.objects.order_by("name", "code"))
+
+
+def contract_area_by_id(pk: int) -> ContractArea | None:
+    return ContractArea.objects.filter(pk=pk).first()
+
+
+def open_transfer(case: Case) -> Transfer | None:
+    """The case's transfer waiting for a decision, if any (there is at most one)."""
+    return (
+        Transfer.objects.filter(case=case, state=TransferState.REQUESTED)
+        .select_related(*TRANSFER_RELATED)
+        .first()
+    )
+
+
+def case_transfers(case: Case) -> list[Transfer]:
+    """Every transfer of a case already released to the reader, newest first."""
+    return list(
+        Transfer.objects.filter(case=case)
+        .select_related(*TRANSFER_RELATED)
+        .order_by("-requested_at", "-id")
+    )
+
+
+def _access_lists_allow(user: Any) -> Q:
+    """The case's access lists let ``user`` see it: not excluded, and named on its restriction
+    list if it has one (``docs/adr/0004-case-visibility.md``), for transfers' cases."""
+    excluded = CaseAccess.objects.filter(
+        case=OuterRef("case_id"), user_id=user.pk, kind=AccessKind.EXCLUSION
+    )
+    permitted = CaseAccess.objects.filter(
+        case=OuterRef("case_id"), user_id=user.pk, kind=AccessKind.RESTRICTION
+    )
+    return ~Exists(excluded) & (Q(case__restricted=False) | Exists(permitted))
+
+
+def _receives_transfers(user: Any) -> bool:
+    return can_read_cases(user) and user.has_role(RoleCode.ALLOCATING_MANAGER)
+
+
+def transfers_to_decide(user: Any) -> QuerySet[Transfer]:
+    """Transfers ``user`` may read as a manager of the receiving organisation: sent to it, of a
+    case whose access lists do not keep ``user`` out (any state)."""
+    if not _receives_transfers(user):
+        return Transfer.objects.none()
+    return Transfer.objects.filter(to_organisation_id=user.organisation_id).filter(
+        _access_lists_allow(user)
+    )
+
+
+def transfers_visible_to(user: Any) -> QuerySet[Transfer]:
+    """Transfers ``user`` may read: of a case they may see, or sent to their organisation for a
+    manager to decide."""
+    of_visible_cases = Transfer.objects.filter(case__in=cases_visible_to(user))
+    return (of_visible_cases | transfers_to_decide(user)).distinct()
+
+
+def transfer_for(*, transfer_id: int, for_user: Any) -> Transfer | None:
+    """One transfer ``for_user`` may read (None for a missing one and a refused one alike)."""
+    return (
+        transfers_visible_to(for_user)
+        .filter(pk=transfer_id)
+        .select_related(*TRANSFER_RELATED)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """A transfer with the case summary its receiver decides on."""
+
+    transfer: Transfer
+    rosh: str
+    is_overdue: bool
+    #: Whether the reader may open the case record itself (the receiver may not until accepted).
+    case_visible: bool = False
+
+
+def transfer_summary(transfer: Transfer, *, today: dt.date | None = None) -> TransferRow:
+    """The summary of one transfer's case: its latest assessment's overall RoSH, and whether the
+    decision is overdue (due before ``today``, by default today in Europe/London)."""
+    return _rows([transfer], today=today)[0]
+
+
+def _rows(
+    transfers: list[Transfer], *, today: dt.date | None, visible: set[int] | None = None
+) -> list[TransferRow]:
+    today = timezone.localdate() if today is None else today
+    visible = visible or set()
+    latest: dict[int, Assessment] = {}
+    for assessment in Assessment.objects.filter(
+        case_id__in={t.case_id for t in transfers}
+    ).order_by("case_id", "-assessed_on", "-id"):
+        latest.setdefault(assessment.case_id, assessment)
+    return [
+        TransferRow(
+            transfer=t,
+            rosh=latest[t.case_id].get_rosh_display() if t.case_id in latest else "Not assessed",
+            is_overdue=t.state == TransferState.REQUESTED and t.decision_due_on < today,
+            case_visible=t.case_id in visible,
+        )
+        for t in transfers
+    ]
+
+
+def incoming_transfers(*, for_user: Any, today: dt.date | None = None) -> list[TransferRow]:
+    """The transfers waiting for ``for_user``'s organisation to decide (an allocating manager's),
+    overdue first, then by the day the decision is due: each with the case's name, CRN, tier and
+    RoSH and the sender's reason. Two queries however many."""
+    transfers = list(
+        transfers_to_decide(for_user)
+        .filter(state=TransferState.REQUESTED)
+        .select_related(*TRANSFER_RELATED)
+        .order_by("decision_due_on", "requested_at", "id")
+    )
+    return _rows(transfers, today=today)
+
+
+#: How many of the organisation's latest outgoing transfers the transfers page shows.
+OUTGOING_SHOWN = 100
+
+
+def outgoing_transfers(*, for_user: Any, today: dt.date | None = None) -> list[TransferRow]:
+    """The transfers ``for_user``'s organisation asked for, newest first (the latest
+    :data:`OUTGOING_SHOWN`), of cases ``for_user`` may still see; a case another CRC accepted is
+    no longer the sender's to see, so it is listed without a link to it (``case_visible``).
+    Three queries."""
+    if not can_read_cases(for_user):
+        return []
+    transfers = list(
+        Transfer.objects.filter(from_organisation_id=for_user.organisation_id)
+        .filter(
+            Q(case__in=cases_visible_to(for_user))
+            | (Q(state=TransferState.ACCEPTED) & _access_lists_allow(for_user))
+        )
+        .select_related(*TRANSFER_RELATED)
+        .order_by("-requested_at", "-id")[:OUTGOING_SHOWN]
+    )
+    visible = set(
+        cases_visible_to(for_user)
+        .filter(pk__in={t.case_id for t in transfers})
+        .values_list("pk", flat=True)
+    )
+    return _rows(transfers, today=today, visible=visible)

@@ -15,7 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from probation.allocation.deadlines import custody_sifts_due
-from probation.allocation.models import Assignment, FirstAppointment, SiftDecision
+from probation.allocation.models import (
+    Assignment,
+    FirstAppointment,
+    SiftDecision,
+    Transfer,
+    TransferState,
+)
 from probation.allocation.selectors import (
     RESTRICTED_GRADES,
     boundary_reasons,
@@ -23,7 +29,10 @@ from probation.allocation.selectors import (
     facts_as_json,
     latest_assignment,
     sift_facts,
+    transfer_receiver,
+    transfers_to_decide,
 )
+from probation.contracts.models import ContractArea
 from probation.core.audit import AuditAction, audit
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
@@ -31,7 +40,7 @@ from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import cases_visible_to, ensure_case_visible
 from probation.rules import allocation, clocks
-from probation.workforce.models import OrganisationKind, RoleCode, User
+from probation.workforce.models import Organisation, OrganisationKind, RoleCode, User
 
 ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
 
@@ -311,3 +320,322 @@ def release_sifts(*, by_user: Any, today: dt.date | None = None) -> list[SiftDec
         )
         for sentence in due
     ]
+
+
+# Transfers -----------------------------------------------------------------------------------
+# A case moving to another contract area because the person moved (issue: allocation, 7;
+# docs/adr/0013-transfers.md): requested by the responsible organisation, accepted or rejected
+# by the receiving one within the transfer clock, or withdrawn by the sender. Until it is
+# accepted the sender stays responsible, officer and all, so the case is never unowned.
+
+#: Who may ask for a transfer (of the organisation responsible for the case) and withdraw it.
+TRANSFER_REQUESTING_ROLES = (RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER)
+#: Who decides a transfer (of the receiving organisation).
+TRANSFER_DECIDING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
+#: The longest reason a request or a rejection may carry.
+TRANSFER_REASON_MAX = 1000
+
+
+def _transfer_state(transfer: Transfer) -> dict[str, Any]:
+    return {
+        "state": transfer.state,
+        "from_organisation": transfer.from_organisation.code,
+        "from_contract_area": transfer.from_contract_area.code,
+        "to_organisation": transfer.to_organisation.code,
+        "to_contract_area": transfer.to_contract_area.code,
+        "decision_due_on": transfer.decision_due_on.isoformat(),
+    }
+
+
+def _responsibility(case: Case) -> dict[str, Any]:
+    return {
+        "organisation": case.responsible_organisation_id,
+        "officer": case.responsible_officer_id,
+        "contract_area": case.contract_area_id,
+    }
+
+
+def _transfer_reason(reason: str, *, label: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput(f"Enter {label}", field="reason")
+    if len(text) > TRANSFER_REASON_MAX:
+        raise InvalidInput(
+            f"The reason must be {TRANSFER_REASON_MAX} characters or fewer", field="reason"
+        )
+    return text
+
+
+def _may_act_on_case(by_user: Any, roles: tuple[str, ...], what: str) -> None:
+    if not (by_user.is_authenticated and by_user.has_role(*roles)):
+        raise PermissionDenied(f"Your role does not allow you to {what}.")
+
+
+def _check_transfer_target(locked: Case, to_contract_area: ContractArea) -> Organisation:
+    if locked.status != CaseStatus.ACTIVE:
+        raise InvalidInput("This case is closed: only an active case is transferred.")
+    if to_contract_area.pk == locked.contract_area_id:
+        raise InvalidInput(
+            f"The case is already in {to_contract_area.name}: choose the area the person has "
+            "moved to.",
+            field="to_contract_area",
+        )
+    opened = Transfer.objects.filter(case=locked, state=TransferState.REQUESTED).first()
+    if opened is not None:
+        raise Conflict(
+            f"A transfer of this case to {opened.to_contract_area.name} is already waiting for "
+            "a decision: withdraw it before asking for another."
+        )
+    receiver = transfer_receiver(case=locked, to_contract_area=to_contract_area)
+    if receiver is None:
+        raise InvalidInput(
+            f"{to_contract_area.name} has no CRC to receive the case.", field="to_contract_area"
+        )
+    return receiver
+
+
+@transaction.atomic
+def transfer_request(
+    *,
+    case: Case,
+    by_user: Any,
+    to_contract_area: ContractArea,
+    reason: str,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Transfer:
+    """Ask for the case to move to ``to_contract_area`` (the person has moved there): by a
+    practitioner or allocating manager of the organisation responsible for it. The receiving
+    organisation is the CRC of the new area for a CRC case, the NPS (new area) for an NPS case;
+    its decision is due 5 working days after the request. The case stays where it is."""
+    _may_act_on_case(by_user, TRANSFER_REQUESTING_ROLES, "request transfers")
+    ensure_case_visible(by_user, case)
+    locked = begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    if locked.responsible_organisation_id != by_user.organisation_id:
+        raise PermissionDenied(
+            "Only staff of the organisation responsible for the case may ask for its transfer."
+        )
+    text = _transfer_reason(reason, label="why the case is moving")
+    receiver = _check_transfer_target(locked, to_contract_area)
+    requested_at = timezone.now()
+    requested_on = timezone.localdate(requested_at)
+    transfer = Transfer.objects.create(
+        case=locked,
+        from_organisation_id=locked.responsible_organisation_id,
+        from_contract_area_id=locked.contract_area_id,
+        to_organisation=receiver,
+        to_contract_area=to_contract_area,
+        reason=text,
+        requested_by=by_user,
+        requested_at=requested_at,
+        decision_due_on=clocks.transfer_decision_due(
+            requested_on=requested_on, holidays=bank_holidays_from(requested_on)
+        ),
+    )
+    audit(
+        by_user,
+        AuditAction.TRANSFER_REQUESTED,
+        transfer,
+        crn=locked.person.crn,
+        before={"state": None, **_responsibility(locked)},
+        after=_transfer_state(transfer),
+        details={"reason": text},
+    )
+    return transfer
+
+
+def _lock_open_transfer(transfer: Transfer) -> Transfer:
+    """The transfer, locked, still waiting for a decision (else who settled it, and how)."""
+    locked = (
+        Transfer.objects.select_for_update()
+        .select_related(
+            "from_organisation", "from_contract_area", "to_organisation", "to_contract_area"
+        )
+        .get(pk=transfer.pk)
+    )
+    if locked.state != TransferState.REQUESTED:
+        who = locked.decided_by or "someone else"
+        raise Conflict(
+            f"This transfer has already been {locked.get_state_display().lower()} by {who}."
+        )
+    return locked
+
+
+def _lock_for_decision(
+    transfer: Transfer, by_user: Any, expected_version: int | None, submission_token: str
+) -> tuple[Case, Transfer]:
+    """Lock the case and the transfer for a decision by ``by_user``, a manager of the receiving
+    organisation who may see the case's summary and did not ask for the transfer themselves."""
+    _may_act_on_case(by_user, TRANSFER_DECIDING_ROLES, "decide transfers")
+    if not transfers_to_decide(by_user).filter(pk=transfer.pk).exists():
+        raise PermissionDenied(
+            "Only an allocating manager of the receiving organisation may decide this transfer."
+        )
+    case = begin_case_change(
+        case=transfer.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    locked = _lock_open_transfer(transfer)
+    if locked.requested_by_id == by_user.pk:
+        raise PermissionDenied("You asked for this transfer: another manager must decide it.")
+    return case, locked
+
+
+def _decided(transfer: Transfer, *, state: str, by_user: Any, reason: str = "") -> None:
+    transfer.state = state
+    transfer.decided_by = by_user
+    transfer.decided_at = timezone.now()
+    transfer.decision_reason = reason
+    transfer.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+
+
+def _transfer_sift(case: Case, transfer: Transfer, by_user: Any) -> SiftDecision:
+    """The receiving organisation's clock for assigning a practitioner, kept as a sift decision
+    triggered by the transfer (the unallocated list orders by the latest sift's due day)."""
+    decided_at = transfer.decided_at or timezone.now()
+    accepted_on = timezone.localdate(decided_at)
+    return SiftDecision.objects.create(
+        case=case,
+        organisation=transfer.to_organisation,
+        contract_area=transfer.to_contract_area,
+        reasons=[
+            [
+                "transfer",
+                f"Transferred from {transfer.from_organisation} ({transfer.from_contract_area.name}) "
+                f"because: {transfer.reason}",
+            ]
+        ],
+        facts={
+            "transfer": transfer.pk,
+            "from_organisation": transfer.from_organisation.code,
+            "from_contract_area": transfer.from_contract_area.code,
+            "to_contract_area": transfer.to_contract_area.code,
+        },
+        policy_id="transfer",
+        policy_version=1,
+        trigger="transfer",
+        decided_at=decided_at,
+        assignment_due_on=clocks.assignment_due(
+            sifted_on=accepted_on, tier=case.tier or None, holidays=bank_holidays_from(accepted_on)
+        ),
+        decided_by=by_user,
+    )
+
+
+@transaction.atomic
+def transfer_accept(
+    *,
+    transfer: Transfer,
+    by_user: Any,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Transfer:
+    """Accept a transfer: the case moves to the receiving organisation and the new contract
+    area with no responsible officer, so it enters that organisation's list of cases to
+    allocate, with a practitioner due by the assignment clock (3 working days, 1 for tier A)."""
+    case, locked = _lock_for_decision(transfer, by_user, expected_version, submission_token)
+    if case.status != CaseStatus.ACTIVE:
+        raise InvalidInput("This case is closed: reject the transfer instead.")
+    if case.responsible_organisation_id != locked.from_organisation_id:
+        raise Conflict(
+            "The case has moved to another organisation since the transfer was asked for: "
+            "reject it."
+        )
+    before = {**_transfer_state(locked), **_responsibility(case)}
+    _decided(locked, state=TransferState.ACCEPTED, by_user=by_user)
+    case.responsible_organisation = locked.to_organisation
+    case.contract_area = locked.to_contract_area
+    case.responsible_officer = None
+    case.save(update_fields=["responsible_organisation", "responsible_officer", "contract_area"])
+    sift = _transfer_sift(case, locked, by_user)
+    audit(
+        by_user,
+        AuditAction.TRANSFER_ACCEPTED,
+        locked,
+        crn=case.person.crn,
+        before=before,
+        after={
+            **_transfer_state(locked),
+            **_responsibility(case),
+            "assignment_due_on": sift.assignment_due_on.isoformat()
+            if sift.assignment_due_on
+            else None,
+        },
+    )
+    _refresh(transfer, locked)
+    return locked
+
+
+@transaction.atomic
+def transfer_reject(
+    *,
+    transfer: Transfer,
+    by_user: Any,
+    reason: str,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Transfer:
+    """Reject a transfer, saying why: the case stays with the sender, as it was."""
+    case, locked = _lock_for_decision(transfer, by_user, expected_version, submission_token)
+    text = _transfer_reason(reason, label="why you are rejecting the transfer")
+    before = _transfer_state(locked)
+    _decided(locked, state=TransferState.REJECTED, by_user=by_user, reason=text)
+    audit(
+        by_user,
+        AuditAction.TRANSFER_REJECTED,
+        locked,
+        crn=case.person.crn,
+        before=before,
+        after=_transfer_state(locked),
+        details={"reason": text},
+    )
+    _refresh(transfer, locked)
+    return locked
+
+
+@transaction.atomic
+def transfer_withdraw(
+    *,
+    transfer: Transfer,
+    by_user: Any,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Transfer:
+    """Withdraw a transfer not yet decided: by a practitioner or allocating manager of the
+    sending organisation. The case stays with the sender, as it was."""
+    _may_act_on_case(by_user, TRANSFER_REQUESTING_ROLES, "withdraw transfers")
+    ensure_case_visible(by_user, transfer.case)
+    case = begin_case_change(
+        case=transfer.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    locked = _lock_open_transfer(transfer)
+    if by_user.organisation_id != locked.from_organisation_id:
+        raise PermissionDenied("Only staff of the sending organisation may withdraw the transfer.")
+    before = _transfer_state(locked)
+    _decided(locked, state=TransferState.WITHDRAWN, by_user=by_user)
+    audit(
+        by_user,
+        AuditAction.TRANSFER_WITHDRAWN,
+        locked,
+        crn=case.person.crn,
+        before=before,
+        after=_transfer_state(locked),
+    )
+    _refresh(transfer, locked)
+    return locked
+
+
+def _refresh(transfer: Transfer, locked: Transfer) -> None:
+    """Carry the decision onto the caller's instance."""
+    for field in ("state", "decided_by", "decided_at", "decision_reason"):
+        setattr(transfer, field, getattr(locked, field))
