@@ -134,3 +134,16 @@ def test_my_cases_marks_a_new_allocation_until_it_is_opened(sifted, client_for):
     client.get(f"/cases/{sifted.person.crn}/")
     body = client.get("/cases/").content.decode()
     assert 'data-testid="new-allocation"' not in body and "newly allocated" not in body
+
+
+def test_the_case_tells_the_story_of_its_allocation(sifted, client_for):
+    manager = manager_of("CRC-C08", first_name="Joanne", last_name="Whittaker")
+    officer = practitioner_of("CRC-C08", first_name="Sam", last_name="Okoro")
+    case_assign(case=sifted, officer=officer, by_user=manager)
+    body = client_for(manager).get(f"/cases/{sifted.person.crn}/").content.decode()
+    history = body[body.index('data-testid="allocation-history"') :]
+    sifted_at = history.index("Sifted to Merseyside")
+    allocated_at = history.index("Allocated to Sam Okoro (Merseyside")
+    assert sifted_at < allocated_at  # oldest first
+    assert "by the system" in history[:allocated_at]
+    assert "by Joanne Whittaker" in history[allocated_at:]

@@ -18,6 +18,7 @@ from probation.allocation.deadlines import (
     latest_unseen_assignment_ids,
     overdue_clocks,
 )
+from probation.allocation.history import allocation_history
 from probation.allocation.models import FirstAppointment
 from probation.allocation.selectors import (
     latest_sift,
@@ -105,6 +106,7 @@ def case_record(case: Case, *, for_user: Any) -> dict[str, Any]:
         "sift": latest_sift(case),
         "may_allocate": _may_allocate(case, for_user),
         "first_appointment": first_appointment_of(case),
+        "allocation_history": allocation_history(case),
         "today": timezone.localdate(),
         "may_record_first_appointment": _may_record_first_appointment(case, for_user),
     }
