@@ -66,6 +66,7 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
     if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
         items.append(NavigationItem("Allocations", reverse("casework:unallocated"), "allocations"))
+        items.append(NavigationItem("Workload", reverse("casework:team-workload"), "workload"))
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):

@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 
 from probation.core.actor import current_actor, current_path
-from probation.core.audit import AuditAction, audit
+from probation.core.audit import AuditAction, AuditRecord, audit_many
 from probation.rules.tiering import TIERS
 from probation.workforce.history import StaffManager
 
@@ -253,14 +253,20 @@ class AuditedPoints(models.Model):
         after = None if deleted else self.state()
         if before == after:
             return
-        audit(
-            current_actor(),
-            AuditAction.CASE_POINTS_CHANGED,
-            self,
-            before=before,
-            after=after,
-            details={"table": self._meta.model_name, "deleted": deleted},
-            path=current_path(),
+        # audit_many: with no signed-in user (a script, a migration) the actor is "system".
+        audit_many(
+            [
+                AuditRecord(
+                    action=AuditAction.CASE_POINTS_CHANGED,
+                    actor=current_actor(),
+                    subject_type=self._meta.label,
+                    subject_id=str(self.pk),
+                    before=before,
+                    after=after,
+                    details={"table": self._meta.model_name, "deleted": deleted},
+                    path=current_path(),
+                )
+            ]
         )
 
 
