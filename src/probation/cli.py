@@ -32,6 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from probation.allocation.comparison import PolicyComparison
     from probation.demo.builder import DemoOutcome
 
 app = typer.Typer(
@@ -363,6 +364,121 @@ def audit_verify(
         )
     if not report.ok:
         raise typer.Exit(code=1)
+
+
+allocation_app = typer.Typer(help="The sift's policy.", no_args_is_help=True)
+app.add_typer(allocation_app, name="allocation")
+
+
+@allocation_app.command("compare")
+def allocation_compare(
+    policy_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="POLICY.json",
+            help="The proposed policy, as JSON (docs/domain/allocation.md, section 1).",
+        ),
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.table,
+) -> None:
+    """Compare a proposed sift policy with the current decisions over every active case; changes
+    nothing (exit code 2 for a policy that is not valid)."""
+    from probation.allocation.comparison import (
+        POLICY_MAX_CHARS,
+        compare_policy,
+        comparison_audited,
+        parse_policy,
+    )
+    from probation.core.errors import InvalidInput
+
+    errors = _console(stderr=True)
+    try:
+        with policy_file.open("rb") as handle:
+            text = handle.read(POLICY_MAX_CHARS + 1)
+        policy = parse_policy(text)
+    except OSError as error:
+        errors.print(
+            f"policy: cannot read {policy_file}: {error.strerror}", style="red", markup=False
+        )
+        raise typer.Exit(code=2) from error
+    except InvalidInput as error:
+        errors.print(error.message, style="red", markup=False)
+        raise typer.Exit(code=2) from error
+    bar = _progress_bar(errors)
+    task = bar.add_task("Comparing the policy over every active case", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, total=total, completed=done)
+
+    started = time.perf_counter()
+    with bar:
+        result = compare_policy(policy, progress=progress)
+    seconds = time.perf_counter() - started
+    comparison_audited(by_user=None, result=result, source="cli")
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+        return
+    _print_comparison(_console(), result, seconds=seconds)
+
+
+def _print_comparison(console: Console, result: PolicyComparison, *, seconds: float) -> None:
+    """The comparison as tables: by contract area with the reasons, then the staff split."""
+    from probation.allocation.comparison import NO_RULE_NOW
+
+    def why(counts: dict[str, int]) -> str:  # rule ids: the words the policy is written in
+        return ", ".join(f"{rule} {n:,}" for rule, n in sorted(counts.items()))
+
+    policy, current = result.policy, result.current_policy
+    console.print(
+        f"Policy {policy.id} version {policy.version} against the current decisions "
+        f"(policy {current.id} version {current.version}) over {result.cases:,} active cases "
+        f"in {seconds:.1f} s: {result.nps_to_crc:,} would move from the NPS to a CRC, "
+        f"{result.crc_to_nps:,} from a CRC to the NPS. Nothing was changed."
+    )
+    table = Table(title="Cases that would move, by contract area")
+    for header in ("Area", "Cases", "NPS → CRC", "Why", "CRC → NPS", "Why"):
+        table.add_column(header, justify="right" if header not in ("Area", "Why") else "left")
+    for area in result.areas:
+        table.add_row(
+            f"{area.contract_area} {area.name}",
+            f"{area.cases:,}",
+            f"{area.nps_to_crc:,}",
+            why(area.why_nps_to_crc),
+            f"{area.crc_to_nps:,}",
+            why(area.why_crc_to_nps),
+        )
+    table.add_row(
+        "[bold]All areas[/bold]",
+        f"{result.cases:,}",
+        f"{result.nps_to_crc:,}",
+        why(result.why_nps_to_crc),
+        f"{result.crc_to_nps:,}",
+        why(result.why_crc_to_nps),
+    )
+    console.print(table)
+    if NO_RULE_NOW in result.why_nps_to_crc:
+        console.print(
+            f"{NO_RULE_NOW}: the NPS holds the case, but no rule of the current policy keeps it on "
+            "today's facts (they changed after the sift)."
+        )
+    staff = result.staff
+    for title, groups in (("grade", staff.by_grade), ("office", staff.by_office)):
+        table = Table(
+            title=f"Practitioners by the side most of their cases would go to, by {title}"
+        )
+        for header in (title.capitalize(), "Practitioners", "NPS", "CRC", "Changing side"):
+            table.add_column(header, justify="left" if header == title.capitalize() else "right")
+        for group in groups:
+            table.add_row(
+                group.label,
+                f"{group.practitioners:,}",
+                f"{group.to_nps:,}",
+                f"{group.to_crc:,}",
+                f"{group.changing_side:,}",
+            )
+        console.print(table)
 
 
 @app.command()

@@ -53,7 +53,7 @@ HOMES = {
     "court.officer": ("/home/", "Court work"),
     "enforcement.officer": ("/home/", "Enforcement"),
     "monitoring.operator": ("/home/", "Electronic monitoring"),
-    "contract.manager": ("/home/", "Contracts"),
+    "contract.manager": ("/contracts/", "Contracts"),
     "auditor": ("/audit/", "Search the audit log"),
     "admin": ("/admin/", "Site administration"),
 }

@@ -15,7 +15,7 @@ HOMES = [
     ("court_officer", "NPS", "/home/", "Court work"),
     ("enforcement_officer", "NPS", "/home/", "Enforcement"),
     ("monitoring_operator", "EMS", "/home/", "Electronic monitoring"),
-    ("contract_manager", "MOJ", "/home/", "Contracts"),
+    ("contract_manager", "MOJ", "/contracts/", "Contracts"),
     ("auditor", "MOJ", "/audit/", "Search the audit log"),
 ]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from probation.allocation.comparison import may_compare
 from probation.people.selectors import can_read_cases
 from probation.workforce.models import RoleCode
 
@@ -49,6 +50,8 @@ def home_url(user: Any) -> str:
         return reverse("casework:my-cases")
     if role == RoleCode.ALLOCATING_MANAGER:
         return reverse("casework:unallocated")
+    if role == RoleCode.CONTRACT_MANAGER:
+        return reverse("casework:contract-home")
     if role == RoleCode.AUDITOR:
         return reverse("core:audit")
     if role == RoleCode.ADMINISTRATOR and user.is_staff:
@@ -61,12 +64,19 @@ def navigation_items(user: Any) -> list[NavigationItem]:
     items: list[NavigationItem] = []
     role = primary_role(user)
     if role not in (RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER, RoleCode.AUDITOR):
-        items.append(NavigationItem("Home", reverse("casework:role-home"), "home"))
+        home = (
+            "casework:contract-home" if role == RoleCode.CONTRACT_MANAGER else "casework:role-home"
+        )
+        items.append(NavigationItem("Home", reverse(home), "home"))
     if user.has_role(RoleCode.PRACTITIONER):
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
     if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
         items.append(NavigationItem("Allocations", reverse("casework:unallocated"), "allocations"))
         items.append(NavigationItem("Workload", reverse("casework:team-workload"), "workload"))
+    if may_compare(user):
+        items.append(
+            NavigationItem("Compare policies", reverse("casework:policy-compare"), "policy")
+        )
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):
