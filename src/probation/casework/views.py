@@ -33,6 +33,7 @@ from probation.casework.selectors import (
     search_page,
     unallocated_cases,
 )
+from probation.casework.transfer_views import transfer_panel
 from probation.core.audit import AuditAction
 from probation.core.errors import DomainError, InvalidInput
 from probation.courts.forms import SentenceForm
@@ -140,7 +141,14 @@ def search(request: HttpRequest) -> HttpResponse:
 def case_overview(request: HttpRequest, case: Case) -> HttpResponse:
     if case.responsible_officer_id == request.user.pk:
         allocation.allocation_seen(case=case, by_user=request.user)
-    return render(request, "casework/case_overview.html", case_record(case, for_user=request.user))
+    return render(
+        request,
+        "casework/case_overview.html",
+        {
+            **case_record(case, for_user=request.user),
+            **transfer_panel(case, for_user=request.user),
+        },
+    )
 
 
 @case_page(page="record a sentence", roles=SENTENCING_ROLES)
