@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 HOMES = [
     ("practitioner", "CRC-C08", "/cases/", "My cases"),
     ("allocating_manager", "NPS", "/allocations/", "Cases to allocate"),
-    ("court_officer", "NPS", "/home/", "Court work"),
+    ("court_officer", "NPS", "/court/", "Add a person from court"),
     ("enforcement_officer", "NPS", "/home/", "Enforcement"),
     ("monitoring_operator", "EMS", "/home/", "Electronic monitoring"),
     ("contract_manager", "MOJ", "/contracts/", "Contracts"),

@@ -50,6 +50,8 @@ def home_url(user: Any) -> str:
         return reverse("casework:my-cases")
     if role == RoleCode.ALLOCATING_MANAGER:
         return reverse("casework:unallocated")
+    if role == RoleCode.COURT_OFFICER:
+        return reverse("casework:court-home")
     if role == RoleCode.CONTRACT_MANAGER:
         return reverse("casework:contract-home")
     if role == RoleCode.AUDITOR:
@@ -63,7 +65,12 @@ def navigation_items(user: Any) -> list[NavigationItem]:
     """The service navigation for ``user``: only what the user's roles can use."""
     items: list[NavigationItem] = []
     role = primary_role(user)
-    if role not in (RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER, RoleCode.AUDITOR):
+    if role not in (
+        RoleCode.PRACTITIONER,
+        RoleCode.ALLOCATING_MANAGER,
+        RoleCode.COURT_OFFICER,
+        RoleCode.AUDITOR,
+    ):
         home = (
             "casework:contract-home" if role == RoleCode.CONTRACT_MANAGER else "casework:role-home"
         )
@@ -77,6 +84,8 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         items.append(
             NavigationItem("Compare policies", reverse("casework:policy-compare"), "policy")
         )
+    if user.has_role(RoleCode.COURT_OFFICER) and can_read_cases(user):
+        items.append(NavigationItem("Court work", reverse("casework:court-home"), "court"))
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):

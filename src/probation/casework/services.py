@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from probation.allocation import services as allocation
+from probation.casework.intake_selectors import active_orders_of, unused_crn
+from probation.core.errors import InvalidInput
 from probation.courts import services as courts
-from probation.courts.models import CourtEvent, Disposal, Sentence
+from probation.courts.models import Court, CourtEvent, Disposal, EndedReason, Sentence
+from probation.people import services as people
 from probation.people.models import Case
 from probation.risk import services as risk
 
@@ -36,6 +40,8 @@ def sentence_record(
     remand_days: int = 0,
     requirements: Sequence[tuple[str, int | None]] = (),
     court_event: CourtEvent | None = None,
+    suspended_for_days: int | None = None,
+    complete: bool = False,
     expected_version: int | None = None,
     submission_token: str = "",
 ) -> Sentence:
@@ -50,6 +56,8 @@ def sentence_record(
         remand_days=remand_days,
         requirements=requirements,
         court_event=court_event,
+        suspended_for_days=suspended_for_days,
+        complete=complete,
         expected_version=expected_version,
         submission_token=submission_token,
     )
@@ -59,3 +67,130 @@ def sentence_record(
             case=case, by_user=by_user, trigger="sentence", starts_on=sentence_date
         )
     return sentence
+
+
+# Court intake (docs/adr/0011-court-intake.md) ------------------------------------------------
+
+#: What the court said of the person's active orders when it passed the new sentence.
+PREVIOUS_ORDER_CHOICES = (EndedReason.ENDED, EndedReason.SUPERSEDED, "alongside")
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """A person arriving from court with no record yet (the duplicate check found none, or the
+    officer confirmed they are not any of the matches)."""
+
+    forename: str
+    surname: str
+    date_of_birth: dt.date
+    sex: str
+    pnc_number: str | None = None
+    no_fixed_abode: bool = False
+    address: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    court_event: CourtEvent
+    sentence: Sentence
+    created: bool
+    ended: tuple[Sentence, ...] = ()
+
+
+@transaction.atomic
+def intake_submit(
+    *,
+    by_user: Any,
+    court: Court,
+    hearing_date: dt.date,
+    conviction_date: dt.date | None,
+    offences: Sequence[courts.OffenceCharged],
+    disposal: str,
+    sentence_date: dt.date,
+    length_days: int,
+    remand_days: int = 0,
+    suspended_for_days: int | None = None,
+    requirements: Sequence[tuple[str, int | None]] = (),
+    case: Case | None = None,
+    person: NewPerson | None = None,
+    previous_order: str = "alongside",
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> IntakeResult:
+    """A person from court, in one transaction: the person and their case (when new), the
+    court event and its offences, the sentence with its requirements (then the tier and, for a
+    community or suspended sentence order, the sift), and what the court said of the previous
+    active orders: ended, superseded by the new sentence, or running alongside it.
+
+    Give exactly one of ``case`` (an existing record the officer chose) and ``person``. If any
+    step is refused, nothing of the intake is written.
+    """
+    if (case is None) == (person is None):
+        raise ValueError("intake_submit takes exactly one of case and person")
+    if previous_order not in PREVIOUS_ORDER_CHOICES:
+        raise InvalidInput("Choose what happens to the previous order", field="previous")
+    created = person is not None
+    if person is not None:
+        case = people.person_create(
+            by_user=by_user,
+            crn=unused_crn(),
+            forename=person.forename,
+            surname=person.surname,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            pnc_number=person.pnc_number,
+            no_fixed_abode=person.no_fixed_abode,
+            address=person.address,
+            responsible_organisation=by_user.organisation,
+            contract_area=court.contract_area,
+            opened_on=sentence_date,
+        )
+        expected_version = None
+    assert case is not None
+    previous = [] if created else active_orders_of(case)
+    event = courts.court_event_record(
+        case=case,
+        by_user=by_user,
+        court=court,
+        hearing_date=hearing_date,
+        conviction_date=conviction_date,
+        offences=offences,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    sentence = sentence_record(
+        case=case,
+        by_user=by_user,
+        disposal=disposal,
+        sentence_date=sentence_date,
+        length_days=length_days,
+        remand_days=remand_days,
+        requirements=requirements,
+        court_event=event,
+        suspended_for_days=suspended_for_days,
+        complete=True,
+    )
+    ended = _previous_orders_end(
+        orders=previous, how=previous_order, sentence=sentence, by_user=by_user
+    )
+    if ended:
+        risk.tier_recompute(case=case, by_user=by_user, trigger="previous_order_ended")
+    return IntakeResult(case, event, sentence, created, ended)
+
+
+def _previous_orders_end(
+    *, orders: list[Sentence], how: str, sentence: Sentence, by_user: Any
+) -> tuple[Sentence, ...]:
+    if how == "alongside":
+        return ()
+    return tuple(
+        courts.sentence_end(
+            sentence=order,
+            by_user=by_user,
+            ended_on=sentence.sentence_date,
+            reason=how,
+            superseded_by=sentence if how == EndedReason.SUPERSEDED else None,
+        )
+        for order in orders
+    )

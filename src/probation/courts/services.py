@@ -14,17 +14,15 @@ from django.db import transaction
 from probation.core.audit import AuditAction, audit, snapshot
 from probation.core.errors import Conflict, InvalidInput
 from probation.core.limits import EVENT_DATES, check_date
+from probation.courts.checks import check_limits, check_sentence
 from probation.courts.custody import custody_dates_for, is_custodial
 from probation.courts.models import (
     ChargedOffence,
     Court,
     CourtEvent,
-    Disposal,
     EndedReason,
-    ModeOfTrial,
     Offence,
     Requirement,
-    RequirementKind,
     Sentence,
     SentenceStatus,
 )
@@ -33,67 +31,9 @@ from probation.people.locking import begin_case_change
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
 from probation.rules.dates import add_months
-from probation.rules.sentencing import SentencingFacts, sentencing_refusals
 from probation.workforce.models import RoleCode
 
 SENTENCING_ROLES = (RoleCode.COURT_OFFICER,)
-
-
-MAX_LENGTH_DAYS = 365 * 50
-
-
-def _check_sentence(
-    *,
-    disposal: str,
-    length_days: int,
-    remand_days: int,
-    requirements: Sequence[tuple[str, int | None]],
-) -> None:
-    """Refuse a sentence whose type, length, remand or requirements make no sense."""
-    if disposal not in Disposal.values:
-        raise InvalidInput("Choose a sentence type", field="disposal")
-    if not 1 <= length_days <= MAX_LENGTH_DAYS:
-        raise InvalidInput("Enter a length between 1 and 18250 days", field="length_days")
-    if remand_days < 0 or remand_days > length_days:
-        raise InvalidInput(
-            "Days on remand must be between 0 and the sentence length", field="remand_days"
-        )
-    if is_custodial(disposal) and requirements:
-        raise InvalidInput(
-            "A custodial sentence has no community requirements", field="requirements"
-        )
-    for kind, _amount in requirements:
-        if kind not in RequirementKind.values:
-            raise InvalidInput(f"Unknown requirement: {kind}", field="requirements")
-
-
-def _check_limits(
-    *,
-    event: CourtEvent,
-    disposal: str,
-    sentence_date: dt.date,
-    length_days: int,
-    suspended_for_days: int | None,
-    requirements: Sequence[tuple[str, int | None]],
-    complete: bool,
-) -> None:
-    """Refuse a sentence the court may not pass (``probation.rules.sentencing``)."""
-    modes = [offence.mode_of_trial for offence in offences_of(event)]
-    refusals = sentencing_refusals(
-        SentencingFacts(
-            court_kind=event.court.kind,
-            disposal=disposal,
-            sentence_date=sentence_date,
-            length_days=length_days,
-            suspended_for_days=suspended_for_days,
-            either_way_offences=modes.count(ModeOfTrial.EITHER_WAY),
-            indictable_offences=modes.count(ModeOfTrial.INDICTABLE),
-            requirements=tuple(requirements),
-            complete=complete,
-        )
-    )
-    if refusals:
-        raise InvalidInput(refusals[0].message, field=refusals[0].field)
 
 
 def _latest_offence_date(event: CourtEvent | None) -> dt.date:
@@ -139,7 +79,7 @@ def sentence_record(
         submission_token=submission_token,
     )
     check_date(sentence_date, EVENT_DATES, field="sentence_date", label="date of sentence")
-    _check_sentence(
+    check_sentence(
         disposal=disposal,
         length_days=length_days,
         remand_days=remand_days,
@@ -156,8 +96,10 @@ def sentence_record(
         raise InvalidInput(
             "The sentence date must be on or after the date of conviction", field="sentence_date"
         )
-    _check_limits(
-        event=event,
+    modes = [offence.mode_of_trial for offence in offences_of(event)]
+    check_limits(
+        court_kind=event.court.kind,
+        offence_modes=modes,
         disposal=disposal,
         sentence_date=sentence_date,
         length_days=length_days,
