@@ -171,6 +171,12 @@ def test_the_receiving_manager_sees_the_transfer_to_decide(requested, case, rece
     }
 
 
+def test_allocating_managers_have_transfers_in_their_menu(receiver, officer, client_for):
+    home = client_for(receiver).get("/allocations/").content.decode()
+    assert 'href="/transfers/"' in home and ">Transfers<" in home
+    assert 'href="/transfers/"' not in client_for(officer).get("/cases/").content.decode()
+
+
 def test_an_overdue_transfer_gets_a_red_tag(requested, receiver, client_for):
     Transfer.objects.filter(pk=requested.pk).update(decision_due_on=dt.date(2026, 1, 5))
     body = client_for(receiver).get("/transfers/").content.decode()
