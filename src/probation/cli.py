@@ -366,8 +366,48 @@ def audit_verify(
         raise typer.Exit(code=1)
 
 
-allocation_app = typer.Typer(help="The sift's policy.", no_args_is_help=True)
+allocation_app = typer.Typer(
+    help="The sift: its policy, and the sift of custodial cases before release.",
+    no_args_is_help=True,
+)
 app.add_typer(allocation_app, name="allocation")
+
+
+@allocation_app.command("sift-releases")
+def allocation_sift_releases(
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.table,
+) -> None:
+    """Sift every custodial case whose release is within 10 working days and which has not been
+    sifted since its sentence (docs/domain/allocation.md §3); run it each day."""
+    from probation.allocation.services import release_sifts
+
+    sifts = release_sifts(by_user=None)
+    rows = [
+        {
+            "crn": sift.case.person.crn,
+            "organisation": sift.organisation.code,
+            "contract_area": sift.contract_area.code,
+            "reasons": sift.reason_sentences,
+        }
+        for sift in sifts
+    ]
+    if output is OutputFormat.json:
+        typer.echo(json.dumps({"sifted": len(rows), "cases": rows}, indent=2))
+        return
+    console = _console()
+    if not rows:
+        console.print("No custodial case was due for its sift.")
+        return
+    table = Table(title=f"{len(rows):,} case{'s' if len(rows) != 1 else ''} sifted before release")
+    for header in ("CRN", "Organisation", "Area", "Because"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(
+            row["crn"], row["organisation"], row["contract_area"], "; ".join(row["reasons"])
+        )
+    console.print(table)
 
 
 @allocation_app.command("compare")
