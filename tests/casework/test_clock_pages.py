@@ -147,3 +147,20 @@ def test_the_case_tells_the_story_of_its_allocation(sifted, client_for):
     assert sifted_at < allocated_at  # oldest first
     assert "by the system" in history[:allocated_at]
     assert "by Joanne Whittaker" in history[allocated_at:]
+
+
+def test_the_manager_sees_counts_by_team(sifted, client_for):
+    from probation.workforce.models import Team
+
+    manager = manager_of("CRC-C08")
+    team = Team.objects.create(organisation=organisation("CRC-C08"), name="Liverpool North")
+    Team.objects.create(organisation=organisation("CRC-C05"), name="Elsewhere")
+    officer = practitioner_of("CRC-C08", team=team)
+    practitioner_of("CRC-C08", team=team)
+    case_assign(case=sifted, officer=officer, by_user=manager)
+    body = client_for(manager).get("/allocations/").content.decode()
+    table = body[body.index('data-testid="team-counts"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(r"Liverpool North</th>(.*?)</tr>", table, re.S)
+    assert row and re.findall(r">(\d+)<", row.group(1)) == ["2", "1", "1"]
+    assert "Elsewhere" not in table

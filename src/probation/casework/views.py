@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from probation.allocation import services as allocation
 from probation.allocation.forms import AssignForm
+from probation.allocation.teams import team_counts
 from probation.casework import services
 from probation.casework.homes import home_url, primary_role
 from probation.casework.roles import ROLE_HOMES
@@ -204,7 +205,12 @@ def unallocated(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casework/unallocated.html",
-        {"page": page, "overdue": overdue, "clocks": _clock_rows(user)},
+        {
+            "page": page,
+            "overdue": overdue,
+            "clocks": _clock_rows(user),
+            "teams": team_counts(for_user=user),
+        },
     )
 
 
