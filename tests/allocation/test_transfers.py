@@ -33,6 +33,7 @@ from probation.people.selectors import cases_visible_to
 from probation.people.services import case_access_set
 from tests.allocation.helpers import assess, manager_of, practitioner_of
 from tests.factories import CaseFactory, PersonFactory, UserFactory, area, organisation
+from tests.people.test_concurrency import postgresql, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -461,3 +462,34 @@ def test_a_transfer_is_hidden_from_whoever_may_not_see_it(requested):
     assert transfer_for(transfer_id=requested.pk, for_user=outsider) is None
     assert transfer_for(transfer_id=requested.pk + 1000, for_user=outsider) is None
     assert outgoing_transfers(for_user=outsider) == []
+
+
+# Two managers at once -------------------------------------------------------------------------
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_of_two_managers_deciding_at_once_one_wins_and_the_other_is_told():
+    officer = practitioner_of("CRC-C08")
+    case = CaseFactory(
+        responsible_organisation=organisation("CRC-C08"), responsible_officer=officer
+    )
+    transfer = transfer_request(
+        case=case, by_user=officer, to_contract_area=area("C12"), reason=MOVED
+    )
+    first, second = manager_of("CRC-C12"), manager_of("CRC-C12")
+    results = run_together(
+        lambda: transfer_accept(transfer=Transfer.objects.get(pk=transfer.pk), by_user=first),
+        lambda: transfer_reject(
+            transfer=Transfer.objects.get(pk=transfer.pk), by_user=second, reason="Full"
+        ),
+    )
+    [won] = [r for r in results if isinstance(r, Transfer)]
+    [refusal] = [r for r in results if not isinstance(r, Transfer)]
+    assert isinstance(refusal, Conflict), refusal
+    assert refusal.message.startswith(f"This transfer has already been {won.state}")
+    transfer.refresh_from_db()
+    assert transfer.state == won.state
+    expected = "CRC-C12" if won.state == TransferState.ACCEPTED else "CRC-C08"
+    assert _responsible(case)[0] == expected
+    assert AuditEvent.objects.filter(action__startswith="transfer.").count() == 2
