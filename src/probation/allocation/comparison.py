@@ -15,9 +15,10 @@ The sift's facts are read in bulk, a handful of queries per chunk of case ids
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -29,17 +30,18 @@ from probation.contracts.models import ContractArea
 from probation.contracts.selectors import contract_areas_with_owners
 from probation.core.audit import AuditAction, AuditRecord, audit_many
 from probation.core.errors import InvalidInput
-from probation.courts.models import CourtEvent
+from probation.courts.models import Court, CourtEvent
 from probation.people.models import Address, Case, CaseStatus
 from probation.risk.models import Assessment, Registration, RegistrationKind
 from probation.rules.allocation import (
     DEFAULT_POLICY,
+    AllocationDecision,
     AllocationFacts,
     AllocationPolicy,
     decide,
 )
 from probation.rules.tiering import highest_rosh
-from probation.workforce.models import Grade, OrganisationKind, RoleCode, User
+from probation.workforce.models import Grade, Organisation, OrganisationKind, RoleCode, User
 
 __all__ = [
     "CURRENT_POLICY",
@@ -155,7 +157,7 @@ class CaseFacts:
     facts: AllocationFacts
 
 
-def _first_per_case(rows: Iterator[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+def _first_per_case(rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     """The first row of each case from rows ordered by case id (then newest first)."""
     first: dict[int, tuple[Any, ...]] = {}
     for row in rows:
@@ -168,8 +170,7 @@ def _latest_sift_sides(ids: IdRange) -> dict[int, tuple[Any, ...]]:
     return _first_per_case(
         SiftDecision.objects.filter(case_id__gte=ids[0], case_id__lte=ids[1])
         .order_by("case_id", "-decided_at", "-id")
-        .values_list("case_id", "organisation__kind")
-        .iterator(chunk_size=10_000)
+        .values_list("case_id", "organisation_id")
     )
 
 
@@ -186,48 +187,78 @@ def _latest_assessments(ids: IdRange) -> dict[int, tuple[Any, ...]]:
             "mappa_category",
             "rsr",
         )
-        .iterator(chunk_size=10_000)
     )
 
 
-def _home_areas(ids: IdRange, today: dt.date) -> dict[int, str]:
-    """The contract area of each case's current address: started, not ended, main first, then
-    the latest start, then the latest recorded (as ``selectors._home_contract_area``)."""
-    best: dict[int, tuple[bool, dt.date, int, str]] = {}
+def _home_areas(ids: IdRange, today: dt.date, codes: _Codes) -> dict[int, str]:
+    """The contract area of each person's current address (by person id): started, not ended,
+    main first, then the latest start, then the latest recorded (as
+    ``selectors._home_contract_area``)."""
+    best: dict[int, tuple[bool, dt.date, int, int]] = {}
+    people = Case.objects.filter(id__gte=ids[0], id__lte=ids[1]).values("person_id")
     rows = (
-        Address.objects.filter(
-            person__case__id__gte=ids[0], person__case__id__lte=ids[1], starts_on__lte=today
-        )
+        Address.objects.filter(person_id__in=Subquery(people), starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .values_list("person__case__id", "is_main", "starts_on", "id", "contract_area__code")
+        .order_by()
+        .values_list("person_id", "is_main", "starts_on", "id", "contract_area_id")
     )
-    for case_id, is_main, starts_on, pk, code in rows.iterator(chunk_size=10_000):
+    for person_id, is_main, starts_on, pk, code in rows:
         candidate = (is_main, starts_on, pk, code)
-        if case_id not in best or candidate[:3] > best[case_id][:3]:
-            best[case_id] = candidate
-    return {case_id: row[3] for case_id, row in best.items()}
+        if person_id not in best or candidate[:3] > best[person_id][:3]:
+            best[person_id] = candidate
+    return {person_id: codes.areas[row[3]] for person_id, row in best.items()}
 
 
 def _court_areas(ids: IdRange) -> dict[int, tuple[Any, ...]]:
     return _first_per_case(
         CourtEvent.objects.filter(case_id__gte=ids[0], case_id__lte=ids[1])
         .order_by("case_id", "-hearing_date", "-id")
-        .values_list("case_id", "court__contract_area__code")
-        .iterator(chunk_size=10_000)
+        .values_list("case_id", "court_id")
     )
 
 
-def _chunk_facts(ids: IdRange, today: dt.date) -> list[CaseFacts]:
-    """The active cases whose ids lie in ``ids`` (inclusive), with their sift facts: six
-    queries, however many cases."""
+#: Facts read from the database, as a key: (overall RoSH, MAPPA category, RSR, public interest,
+#: home area, court area). Many cases share their facts, so each key is built (and checked) once.
+_FactsKey = tuple[str | None, int | None, Any, bool, str | None, str]
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """The small reference tables, read once, so that the bulk reads need no joins: contract
+    area codes by id, the side (NPS or CRC) of each organisation, each court's area code."""
+
+    areas: dict[int, str]
+    sides: dict[int, str]
+    court_areas: dict[int, str]
+
+    @classmethod
+    def read(cls) -> _Codes:
+        areas = dict(ContractArea.objects.values_list("id", "code"))
+        sides = {
+            pk: _SIDES[kind]
+            for pk, kind in Organisation.objects.values_list("id", "kind")
+            if kind in _SIDES
+        }
+        courts = {
+            pk: areas[area] for pk, area in Court.objects.values_list("id", "contract_area_id")
+        }
+        return cls(areas, sides, courts)
+
+
+def _chunk_facts(
+    ids: IdRange, today: dt.date, known: dict[_FactsKey, AllocationFacts], codes: _Codes
+) -> list[CaseFacts]:
+    """The active cases whose ids lie in ``ids`` (inclusive), with their sift facts: seven
+    queries, however many cases. ``known`` keeps the facts already built, across chunks."""
     cases = list(
         Case.objects.filter(id__gte=ids[0], id__lte=ids[1], status=CaseStatus.ACTIVE)
         .order_by("id")
         .values_list(
             "id",
+            "person_id",
             "person__no_fixed_abode",
-            "contract_area__code",
-            "responsible_organisation__kind",
+            "contract_area_id",
+            "responsible_organisation_id",
             "responsible_officer_id",
         )
     )
@@ -241,27 +272,50 @@ def _chunk_facts(ids: IdRange, today: dt.date) -> list[CaseFacts]:
             case_id__lte=ids[1],
             kind=RegistrationKind.PUBLIC_INTEREST,
             ended_on__isnull=True,
-        ).values_list("case_id", flat=True)
+        )
+        .order_by()
+        .values_list("case_id", flat=True)
     )
-    homes = _home_areas(ids, today)
+    homes = _home_areas(ids, today, codes)
     courts = _court_areas(ids)
     rows: list[CaseFacts] = []
-    for case_id, no_fixed_abode, case_area, kind, officer_id in cases:
+    for case_id, person_id, no_fixed_abode, area_id, organisation_id, officer_id in cases:
         assessment = assessments.get(case_id)
-        rsr = assessment[5] if assessment is not None else None
-        facts = AllocationFacts(
-            rosh=highest_rosh(assessment[:4]) if assessment is not None else None,
-            mappa_category=assessment[4] if assessment is not None else None,
-            rsr=float(rsr) if rsr is not None else None,
-            public_interest=case_id in public_interest,
-            liable_to_deportation=False,
-            home_contract_area=None if no_fixed_abode else homes.get(case_id),
-            court_contract_area=courts[case_id][0] if case_id in courts else case_area,
+        court = courts.get(case_id)
+        key: _FactsKey = (
+            _overall_rosh(assessment[:4]) if assessment is not None else None,
+            assessment[4] if assessment is not None else None,
+            assessment[5] if assessment is not None else None,
+            case_id in public_interest,
+            None if no_fixed_abode else homes.get(person_id),
+            codes.court_areas[court[0]] if court is not None else codes.areas[area_id],
         )
+        facts = known.get(key)
+        if facts is None:
+            facts = known[key] = _facts(key)
         sift = sifts.get(case_id)
-        current = _SIDES.get(sift[0] if sift is not None else kind)
+        current = codes.sides.get(sift[0] if sift is not None else organisation_id)
         rows.append(CaseFacts(case_id, current, officer_id, facts))
     return rows
+
+
+@functools.cache
+def _overall_rosh(levels: tuple[str, ...]) -> str:
+    """The highest of an assessment's four RoSH levels (at most 4⁴ combinations: cached)."""
+    return highest_rosh(levels)
+
+
+def _facts(key: _FactsKey) -> AllocationFacts:
+    rosh, mappa, rsr, public_interest, home, court = key
+    return AllocationFacts(
+        rosh=rosh,
+        mappa_category=mappa,
+        rsr=float(rsr) if rsr is not None else None,
+        public_interest=public_interest,
+        liable_to_deportation=False,
+        home_contract_area=home,
+        court_contract_area=court,
+    )
 
 
 def _id_ranges(chunk_size: int) -> tuple[list[IdRange], int]:
@@ -283,8 +337,10 @@ def sift_facts_in_bulk(
     read for it, in case id order, a chunk of ``chunk_size`` case ids at a time."""
     today = timezone.localdate() if today is None else today
     ranges, _ = _id_ranges(chunk_size)
+    known: dict[_FactsKey, AllocationFacts] = {}
+    codes = _Codes.read()
     for ids in ranges:
-        yield from _chunk_facts(ids, today)
+        yield from _chunk_facts(ids, today, known, codes)
 
 
 # The comparison ------------------------------------------------------------------------------
@@ -507,10 +563,37 @@ def _staff_json(staff: StaffSplit) -> dict[str, Any]:
     }
 
 
-def _fired(facts: AllocationFacts, policy: AllocationPolicy) -> list[str]:
-    """The rule ids of ``policy`` that keep the case in the NPS (none: it goes to the CRC)."""
-    decision = decide(facts, policy)
-    return [rule for rule, _ in decision.reasons] if decision.organisation == "NPS" else []
+class _Outcomes:
+    """``decide`` under the proposed policy, and why a case would move, once per distinct facts
+    (the facts objects are shared between the cases that have the same facts)."""
+
+    def __init__(self, policy: AllocationPolicy) -> None:
+        self.policy = policy
+        self._decided: dict[AllocationFacts, AllocationDecision] = {}
+        self._why: dict[AllocationFacts, list[str]] = {}
+
+    def decide(self, facts: AllocationFacts) -> AllocationDecision:
+        decision = self._decided.get(facts)
+        if decision is None:
+            decision = self._decided[facts] = decide(facts, self.policy)
+        return decision
+
+    def why(self, facts: AllocationFacts) -> list[str]:
+        """The rule ids the move is put down to (ADR 0015, decision 4). To the CRC: the current
+        policy's rules that keep the case (none: :data:`NO_RULE_NOW`). To the NPS: the proposed
+        policy's rules that keep it and the current policy's do not (else all that keep it)."""
+        why = self._why.get(facts)
+        if why is None:
+            proposed = self.decide(facts)
+            now = decide(facts, CURRENT_POLICY)
+            kept_now = [rule for rule, _ in now.reasons] if now.organisation == "NPS" else []
+            if proposed.organisation == "CRC":
+                why = kept_now or [NO_RULE_NOW]
+            else:
+                kept = [rule for rule, _ in proposed.reasons]
+                why = [rule for rule in kept if rule not in kept_now] or kept
+            self._why[facts] = why
+        return why
 
 
 @dataclass
@@ -524,11 +607,11 @@ class _Caseload:
 
 def _tally(
     row: CaseFacts,
-    policy: AllocationPolicy,
+    outcomes: _Outcomes,
     areas: dict[str, AreaComparison],
     caseloads: dict[int, _Caseload],
 ) -> None:
-    decision = decide(row.facts, policy)
+    decision = outcomes.decide(row.facts)
     area = areas[decision.contract_area]
     area.cases += 1
     if row.current == "NPS":
@@ -538,12 +621,10 @@ def _tally(
     proposed = decision.organisation
     if row.current == "NPS" and proposed == "CRC":
         area.nps_to_crc += 1
-        area.why_nps_to_crc.update(_fired(row.facts, CURRENT_POLICY) or [NO_RULE_NOW])
+        area.why_nps_to_crc.update(outcomes.why(row.facts))
     elif row.current == "CRC" and proposed == "NPS":
         area.crc_to_nps += 1
-        fired = [rule for rule, _ in decision.reasons]
-        new = set(_fired(row.facts, CURRENT_POLICY))
-        area.why_crc_to_nps.update([rule for rule in fired if rule not in new] or fired)
+        area.why_crc_to_nps.update(outcomes.why(row.facts))
     if row.officer_id is not None:
         caseload = caseloads[row.officer_id]
         if proposed == "NPS":
@@ -572,11 +653,14 @@ def compare_policy(
         for code, name in ContractArea.objects.order_by("code").values_list("code", "name")
     }
     caseloads: dict[int, _Caseload] = defaultdict(_Caseload)
+    outcomes = _Outcomes(policy)
+    known: dict[_FactsKey, AllocationFacts] = {}
+    codes = _Codes.read()
     ranges, total = _id_ranges(chunk_size)
     done = 0
     for ids in ranges:
-        for row in _chunk_facts(ids, today):
-            _tally(row, policy, areas, caseloads)
+        for row in _chunk_facts(ids, today, known, codes):
+            _tally(row, outcomes, areas, caseloads)
             done += 1
         if progress is not None:
             progress(done, total)
