@@ -95,15 +95,22 @@ def team_workload(*, team: Team, today: dt.date | None = None) -> list[WorkloadR
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )
-    held = list(
-        Case.objects.filter(responsible_officer__in=officers, status=CaseStatus.ACTIVE).values_list(
-            "pk", "responsible_officer_id", "tier"
-        )
-    )
+    # No ordering (a case's default order joins the person); the sentences are read by a join
+    # on the same filter, not by a list of case ids (thousands at national scale).
+    held_cases = Case.objects.filter(
+        responsible_officer__in=[officer.pk for officer in officers], status=CaseStatus.ACTIVE
+    ).order_by()
+    held = list(held_cases.values_list("pk", "responsible_officer_id", "tier"))
     disposals: dict[int, list[tuple[str, dt.date | None]]] = defaultdict(list)
-    for case_id, disposal, release in Sentence.objects.filter(
-        case_id__in=[pk for pk, _, _ in held], status=SentenceStatus.ACTIVE
-    ).values_list("case_id", "disposal", "release_date"):
+    for case_id, disposal, release in (
+        Sentence.objects.filter(
+            case__responsible_officer__in=[officer.pk for officer in officers],
+            case__status=CaseStatus.ACTIVE,
+            status=SentenceStatus.ACTIVE,
+        )
+        .order_by()
+        .values_list("case_id", "disposal", "release_date")
+    ):
         disposals[case_id].append((disposal, release))
     table = case_points_table()
     by_tier: dict[int, Counter[str]] = defaultdict(Counter)
