@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -384,7 +384,7 @@ def allocation_sift_releases(
     from probation.allocation.services import release_sifts
 
     sifts = release_sifts(by_user=None)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "crn": sift.case.person.crn,
             "organisation": sift.organisation.code,
