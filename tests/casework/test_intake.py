@@ -92,12 +92,28 @@ def sentence(**changes: Any) -> dict[str, Any]:
     }
 
 
+def risk(level: str = "low") -> dict[str, str]:
+    return {
+        "report_type": "fast",
+        **date("assessed_on", dt.date(2025, 3, 3)),
+        "rosh_public": level,
+        "rosh_known_adult": "low",
+        "rosh_children": "low",
+        "rosh_staff": "low",
+    }
+
+
+NO_REPORT = {"report_type": "none"}
+
+
 def step(client: Any, name: str, data: dict[str, Any], **query: str) -> Any:
     suffix = "?change=1" if query.get("change") else ""
     return client.post(f"/court/intake/{name}/{suffix}", data)
 
 
-def through_sentence(client: Any, *, person: dict[str, Any] | None = None) -> None:
+def through_sentence(
+    client: Any, *, person: dict[str, Any] | None = None, report: dict[str, Any] | None = None
+) -> None:
     """A new person through every step to the check page."""
     client.get("/court/intake/start/")
     assert step(client, "person", person or PERSON)["Location"] == "/court/intake/matches/"
@@ -105,7 +121,8 @@ def through_sentence(client: Any, *, person: dict[str, Any] | None = None) -> No
     assert step(client, "matches", {"match": "new"})["Location"] == "/court/intake/address/"
     assert step(client, "address", address())["Location"] == "/court/intake/court/"
     assert step(client, "court", court())["Location"] == "/court/intake/offences/"
-    assert step(client, "offences", offences())["Location"] == "/court/intake/sentence/"
+    assert step(client, "offences", offences())["Location"] == "/court/intake/risk/"
+    assert step(client, "risk", report or NO_REPORT)["Location"] == "/court/intake/sentence/"
     assert step(client, "sentence", sentence())["Location"] == "/court/intake/check/"
 
 
@@ -253,7 +270,7 @@ def test_the_answers_survive_a_reload_and_going_back(client):
     assert 'value="17"' in again and 'value="1990"' in again
     back = client.get("/court/intake/sentence/").content.decode()
     assert 'value="100"' in back and 'value="365"' in back
-    assert 'href="/court/intake/offences/"' in back, "the back link goes to the step before"
+    assert 'href="/court/intake/risk/"' in back, "the back link goes to the step before"
     assert client.get("/court/intake/check/").status_code == 200
 
 
@@ -298,6 +315,7 @@ def _to(client: Any, name: str) -> None:
         ("address", address()),
         ("court", court()),
         ("offences", offences()),
+        ("risk", NO_REPORT),
     ]
     for current, data in order:
         if current == name:
@@ -329,6 +347,19 @@ def _to(client: Any, name: str) -> None:
             "Enter the date of the offence",
         ),
         ("offences", lambda: offences("R001"), "Robbery is indictable only"),
+        ("risk", lambda: {}, "Select the type of pre-sentence report, or say there was none"),
+        ("risk", lambda: {"report_type": "fast"}, "Enter the date of the report"),
+        (
+            "risk",
+            lambda: {**risk(), "rosh_children": ""},
+            "Select the risk of serious harm to children",
+        ),
+        ("risk", lambda: {**risk(), "rosh_staff": "extreme"}, "Select the risk of serious harm"),
+        (
+            "risk",
+            lambda: {**risk(), **date("assessed_on", timezone.localdate() + dt.timedelta(days=1))},
+            "The date of the report must be today or in the past",
+        ),
     ],
 )
 def test_each_step_refuses_bad_input_on_its_own_page(client, name, data, message):
@@ -385,6 +416,7 @@ def test_each_step_refuses_bad_input_on_its_own_page(client, name, data, message
 def test_sentencing_limits_are_refused_on_the_sentence_step(client, changes, codes, message):
     _to(client, "offences")
     step(client, "offences", offences(*codes))
+    step(client, "risk", NO_REPORT)
     response = step(client, "sentence", sentence(**changes))
     body = response.content.decode()
     assert response.status_code == 200
@@ -396,6 +428,7 @@ def test_the_crown_court_may_pass_a_longer_custodial_sentence(client):
     _to(client, "court")
     step(client, "court", court("C08CC"))
     step(client, "offences", offences())
+    step(client, "risk", NO_REPORT)
     response = step(
         client, "sentence", sentence(disposal="custody", length_days="730", requirements=[])
     )
@@ -407,6 +440,7 @@ def test_a_person_of_no_fixed_abode_has_no_address(client):
     step(client, "address", {"fixed_abode": "no", "line_1": "ignored"})
     step(client, "court", court())
     step(client, "offences", offences())
+    step(client, "risk", risk("low"))
     step(client, "sentence", sentence())
     assert "No fixed abode" in client.get("/court/intake/check/").content.decode()
     client.post("/court/intake/check/", {"submission_token": "b" * 32})
@@ -414,6 +448,31 @@ def test_a_person_of_no_fixed_abode_has_no_address(client):
     assert person.no_fixed_abode and not person.addresses.exists()
     # the sift falls back on the court's contract area for a person of no fixed abode
     assert SiftDecision.objects.get(case=person.case).contract_area.code == "C08"
+
+
+@pytest.mark.parametrize(
+    ("report", "organisation_name", "rule"),
+    [
+        (lambda: risk("low"), "Merseyside CRC", "crc-default"),
+        (lambda: risk("high"), "National Probation Service", "rosh-high"),
+        (lambda: NO_REPORT, "National Probation Service", "rosh-missing"),
+    ],
+    ids=["low-rosh-to-the-crc", "high-rosh-kept-by-the-nps", "no-report-kept-by-the-nps"],
+)
+def test_the_pre_sentence_report_decides_where_the_sift_sends_the_case(
+    client, report, organisation_name, rule
+):
+    through_sentence(client, report=report())
+    client.post("/court/intake/check/", {"submission_token": "1" * 32})
+    case = Person.objects.get(surname="Quartermain").case
+    sift = SiftDecision.objects.get(case=case)
+    assert sift.organisation.name == organisation_name
+    assert sift.reasons[0][0] == rule
+    case.refresh_from_db()
+    assert case.responsible_organisation.name == organisation_name
+    assert case.assessments.count() == (0 if rule == "rosh-missing" else 1)
+    done = client.get("/court/intake/done/").content.decode()
+    assert f"Sent to {organisation_name} because:" in done
 
 
 # --- The duplicate check -----------------------------------------------------------------------
@@ -480,6 +539,7 @@ def test_choosing_an_existing_person_adds_the_sentence_to_their_case(client, off
     assert response["Location"] == "/court/intake/court/", "no address step for a known person"
     step(client, "court", court())
     step(client, "offences", offences())
+    step(client, "risk", NO_REPORT)
     assert step(client, "sentence", sentence())["Location"] == "/court/intake/check/"
     check = client.get("/court/intake/check/").content.decode()
     assert f"CRN {existing.person.crn}" in check
@@ -514,6 +574,7 @@ def _existing_through_sentence(client: Any, case: Case) -> Any:
     step(client, "matches", {"match": case.person.crn})
     step(client, "court", court())
     step(client, "offences", offences())
+    step(client, "risk", NO_REPORT)
     return step(client, "sentence", sentence())
 
 

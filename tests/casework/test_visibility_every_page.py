@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from probation.allocation.models import Escalation
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
 from probation.people.services import case_access_set
@@ -27,6 +28,13 @@ ALL_ROLES = ["practitioner", "court_officer", "allocating_manager"]
 # Values for the other parts of a case page's URL, made for the case under test. A new case page
 # with a URL part not listed here fails test_every_url_part_has_a_sample_value.
 SAMPLE_VALUES: dict[str, Any] = {
+    "escalation_id": lambda case: Escalation.objects.create(
+        case=case,
+        trigger="manual",
+        from_organisation=case.responsible_organisation,
+        reason="RoSH to children rose to high.",
+        review_due_on=case.opened_on,
+    ).pk,
     "registration_id": lambda case: Registration.objects.create(
         case=case, kind="self_harm", registered_on=case.opened_on
     ).pk,

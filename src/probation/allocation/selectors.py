@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     F,
     IntegerField,
@@ -30,7 +31,16 @@ from django.db.models import (
 from django.db.models import Case as Conditional
 from django.utils import timezone
 
-from probation.allocation.models import Assignment, SiftDecision, Transfer, TransferState
+from probation.allocation.models import (
+    OPEN_ESCALATION_STATES,
+    Assignment,
+    Escalation,
+    EscalationState,
+    EscalationTrigger,
+    SiftDecision,
+    Transfer,
+    TransferState,
+)
 from probation.contracts.models import ContractArea
 from probation.courts.models import ChargedOffence, Disposal, Sentence, SentenceStatus
 from probation.courts.selectors import latest_court_event
@@ -40,20 +50,29 @@ from probation.risk.models import Assessment, Registration, RegistrationKind, Re
 from probation.risk.selectors import latest_assessment
 from probation.rules import workload
 from probation.rules.allocation import HIGH_ROSH_LEVELS, AllocationDecision, AllocationFacts
-from probation.rules.tiering import TIERS
+from probation.rules.tiering import ROSH_LEVELS, TIERS
 from probation.workforce.models import Grade, Organisation, OrganisationKind, RoleCode, User
 from probation.workforce.selectors import case_points_table, report_points_table
 
 __all__ = [
     "GRADE_ORDER",
     "RESTRICTED_GRADES",
+    "AutomaticEscalation",
     "PractitionerChoice",
+    "assessment_before",
+    "automatic_escalation",
     "boundary_reasons",
+    "case_escalations",
     "case_points_of",
     "case_type_of",
     "decided_organisation",
+    "escalation_for",
+    "escalation_queue",
+    "escalation_queue_counts",
+    "is_escalation_reviewer",
     "latest_assignment",
     "latest_sift",
+    "open_escalation",
     "overdue_count",
     "practitioner_by_id",
     "practitioner_choices",
@@ -571,3 +590,125 @@ def outgoing_transfers(*, for_user: Any, today: dt.date | None = None) -> list[T
         .values_list("pk", flat=True)
     )
     return _rows(transfers, today=today, visible=visible)
+
+
+# Escalations ---------------------------------------------------------------------------------
+# A CRC case referred back to the NPS because its risk rose (docs/domain/allocation.md §4,
+# docs/adr/0012-risk-escalation.md). NPS allocating managers review the queue; the case's own
+# page shows every escalation of it to whoever may see the case.
+
+
+def open_escalation(case: Case) -> Escalation | None:
+    """The case's escalation still waiting for the NPS (referred or under review), if any."""
+    return Escalation.objects.filter(case=case, state__in=OPEN_ESCALATION_STATES).first()
+
+
+def case_escalations(case: Case) -> list[Escalation]:
+    """Every escalation of a case released to the reader, newest first, with who acted."""
+    return list(
+        Escalation.objects.filter(case=case)
+        .select_related("from_organisation", "referred_by", "reviewer")
+        .order_by("-referred_at", "-id")
+    )
+
+
+def escalation_for(*, case: Case, escalation_id: int) -> Escalation | None:
+    """The escalation ``escalation_id`` of a case released to the reader (None if not its)."""
+    return (
+        Escalation.objects.filter(case=case, pk=escalation_id)
+        .select_related("from_organisation", "referred_by", "reviewer")
+        .first()
+    )
+
+
+def is_escalation_reviewer(user: Any) -> bool:
+    """NPS allocating managers review escalations (ADR 0012, decision 2)."""
+    return bool(
+        can_read_cases(user)
+        and user.has_role(RoleCode.ALLOCATING_MANAGER)
+        and user.organisation.kind == OrganisationKind.NPS
+    )
+
+
+def escalation_queue(*, for_user: Any, today: dt.date | None = None) -> QuerySet[Escalation]:
+    """The NPS review queue: open escalations of the cases ``for_user`` may see, the review due
+    soonest first (so the overdue ones lead), then the oldest referral. Each carries
+    ``is_overdue`` (due before ``today``, by default today in Europe/London). Empty for anyone
+    but an NPS reviewer."""
+    if not is_escalation_reviewer(for_user):
+        return Escalation.objects.none()
+    today = timezone.localdate() if today is None else today
+    return (
+        Escalation.objects.filter(
+            state__in=OPEN_ESCALATION_STATES, case__in=cases_visible_to(for_user)
+        )
+        .select_related("case__person", "from_organisation", "referred_by", "reviewer")
+        .annotate(
+            is_overdue=Conditional(
+                When(review_due_on__lt=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("review_due_on", "referred_at", "pk")
+    )
+
+
+def escalation_queue_counts(queue: QuerySet[Escalation]) -> dict[str, int]:
+    """How many escalations ``queue`` (from :func:`escalation_queue`) holds, how many are
+    overdue and how many are under review: one query."""
+    counts = queue.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(is_overdue=True)),
+        under_review=Count("pk", filter=Q(state=EscalationState.UNDER_REVIEW)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+@dataclass(frozen=True)
+class AutomaticEscalation:
+    """Why an assessment opens an escalation by itself: the trigger and the reason in words."""
+
+    trigger: str
+    reason: str
+
+
+def _rosh_rank(level: str | None) -> int:
+    return ROSH_LEVELS.index(level) if level in ROSH_LEVELS else -1
+
+
+def automatic_escalation(
+    *, assessment: Assessment, previous: Assessment | None
+) -> AutomaticEscalation | None:
+    """Whether a newly recorded ``assessment`` (compared with the ``previous`` one) opens an
+    escalation by itself (``allocation.md`` §4; ADR 0012, decision 3): its overall RoSH rose to
+    high or very high, or it has a MAPPA category the previous assessment did not have. Whether
+    the case is a CRC case without an open escalation is the caller's question."""
+    rosh = assessment.rosh
+    before = previous.rosh if previous is not None else None
+    reasons: list[str] = []
+    trigger = ""
+    if rosh in HIGH_ROSH_LEVELS and _rosh_rank(rosh) > _rosh_rank(before):
+        trigger = EscalationTrigger.ROSH_HIGH
+        reasons.append(f"RoSH is now {assessment.get_rosh_display().lower()}")
+    category = assessment.mappa_category
+    if category is not None and category != (previous.mappa_category if previous else None):
+        trigger = trigger or EscalationTrigger.MAPPA
+        reasons.append(f"MAPPA category {category} was added")
+    if not trigger:
+        return None
+    return AutomaticEscalation(
+        trigger,
+        f"The assessment of {assessment.assessed_on.day} {assessment.assessed_on:%B %Y}: {_and(reasons)}.",
+    )
+
+
+def assessment_before(assessment: Assessment) -> Assessment | None:
+    """The case's current assessment before ``assessment`` was recorded (the latest by date,
+    then the last recorded that day, leaving ``assessment`` out)."""
+    return (
+        Assessment.objects.filter(case_id=assessment.case_id)
+        .exclude(pk=assessment.pk)
+        .order_by("-assessed_on", "-id")
+        .first()
+    )

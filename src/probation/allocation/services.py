@@ -17,6 +17,9 @@ from django.utils import timezone
 from probation.allocation.deadlines import custody_sifts_due
 from probation.allocation.models import (
     Assignment,
+    Escalation,
+    EscalationState,
+    EscalationTrigger,
     FirstAppointment,
     SiftDecision,
     Transfer,
@@ -28,6 +31,7 @@ from probation.allocation.selectors import (
     decided_organisation,
     facts_as_json,
     latest_assignment,
+    open_escalation,
     sift_facts,
     transfer_receiver,
     transfers_to_decide,
@@ -189,6 +193,7 @@ def case_assign(
         previous_officer=previous,
         case_version=locked.version,
     )
+    transferred = _escalations_transferred(case=locked, at=assignment.assigned_at)
     audit(
         by_user,
         AuditAction.CASE_ASSIGNED,
@@ -196,7 +201,7 @@ def case_assign(
         crn=locked.person.crn,
         before={"officer": previous.pk if previous else None},
         after={"officer": officer.pk, "officer_name": str(officer), "grade": officer.grade},
-        details={"organisation": organisation.code},
+        details={"organisation": organisation.code, "escalations_transferred": transferred},
     )
     return assignment
 
@@ -639,3 +644,284 @@ def _refresh(transfer: Transfer, locked: Transfer) -> None:
     """Carry the decision onto the caller's instance."""
     for field in ("state", "decided_by", "decided_at", "decision_reason"):
         setattr(transfer, field, getattr(locked, field))
+
+
+# Escalations ---------------------------------------------------------------------------------
+# A CRC case referred back to the NPS because its risk rose (docs/domain/allocation.md §4,
+# docs/adr/0012-risk-escalation.md): referred → under_review → confirmed (→ transferred) |
+# declined. While it is open the CRC stays responsible; confirming moves the case to the NPS.
+
+#: Who refers a case by hand: a practitioner or an allocating manager of the CRC holding it.
+ESCALATION_REFERRING_ROLES = (RoleCode.PRACTITIONER, RoleCode.ALLOCATING_MANAGER)
+#: Who reviews and decides: an allocating manager (SPO) of the NPS (ADR 0012, decision 2).
+ESCALATION_REVIEWING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
+#: The longest reason, evidence or decision text taken (characters).
+ESCALATION_TEXT_MAX = 5000
+
+
+def _escalation_text(value: str, *, field: str, label: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"Enter {label}", field=field)
+    if len(text) > ESCALATION_TEXT_MAX:
+        raise InvalidInput(
+            f"{label[:1].upper()}{label[1:]} must be {ESCALATION_TEXT_MAX} characters or fewer",
+            field=field,
+        )
+    return text
+
+
+def _escalation_state(escalation: Escalation) -> dict[str, Any]:
+    return {
+        "state": escalation.state,
+        "reviewer": escalation.reviewer_id,
+        "decision_reasons": escalation.decision_reasons,
+        "transfer_due_on": escalation.transfer_due_on,
+    }
+
+
+def _ensure_may_refer(user: Any, case: Case, trigger: str) -> None:
+    if trigger not in EscalationTrigger.values:
+        raise InvalidInput("Choose how the escalation was triggered", field="trigger")
+    if user is None:
+        if trigger == EscalationTrigger.MANUAL:
+            raise InvalidInput("A referral by hand is made by a member of staff.")
+        return  # the system, opening an escalation after an assessment
+    if not (user.is_authenticated and user.has_role(*ESCALATION_REFERRING_ROLES)):
+        raise PermissionDenied("Your role does not allow you to refer a case to the NPS.")
+    ensure_case_visible(user, case)
+
+
+def _ensure_reviewer(user: Any, case: Case) -> None:
+    if not (
+        user is not None
+        and user.is_authenticated
+        and user.has_role(*ESCALATION_REVIEWING_ROLES)
+        and user.organisation is not None
+        and user.organisation.kind == OrganisationKind.NPS
+    ):
+        raise PermissionDenied("Only an NPS allocating manager reviews a risk escalation.")
+    ensure_case_visible(user, case)
+
+
+def _locked_escalation(escalation: Escalation, *, expected: str) -> Escalation:
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if locked.state != expected:
+        raise Conflict(
+            f"This escalation is {locked.get_state_display().lower()}: it must be "
+            f"{EscalationState(expected).label.lower()} for that."
+        )
+    return locked
+
+
+@transaction.atomic
+def escalation_refer(
+    *,
+    case: Case,
+    by_user: Any,
+    reason: str,
+    evidence: dict[str, Any] | None = None,
+    trigger: str = EscalationTrigger.MANUAL,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Escalation:
+    """Refer a CRC case to the NPS because its risk rose: by a practitioner or allocating
+    manager of the CRC responsible for it, or by the system (``by_user=None``) when an assessment
+    triggers it. Refused for a case the CRC does not hold, a closed case, or while another
+    escalation of the case is open. The NPS review is due 1 working day later."""
+    _ensure_may_refer(by_user, case, trigger)
+    locked = begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    organisation = locked.responsible_organisation
+    if organisation.kind != OrganisationKind.CRC:
+        raise InvalidInput(
+            f"Only a CRC case is escalated to the NPS: {organisation} holds this one."
+        )
+    if by_user is not None and by_user.organisation_id != organisation.pk:
+        raise PermissionDenied("Only the CRC responsible for the case may refer it to the NPS.")
+    if locked.status != CaseStatus.ACTIVE:
+        raise InvalidInput("This case is closed: only an active case is escalated.")
+    text = _escalation_text(reason, field="reason", label="the reason for the referral")
+    if open_escalation(locked) is not None:
+        raise Conflict("This case has already been referred to the NPS, which has not decided yet.")
+    referred_at = timezone.now()
+    referred_on = timezone.localdate(referred_at)
+    review_due_on = clocks.escalation_review_due(
+        referred_on=referred_on, holidays=bank_holidays_from(referred_on)
+    )
+    escalation = Escalation.objects.create(
+        case=locked,
+        trigger=trigger,
+        from_organisation=organisation,
+        reason=text,
+        evidence=evidence or {},
+        referred_by=by_user,
+        referred_at=referred_at,
+        review_due_on=review_due_on,
+    )
+    audit(
+        by_user,
+        AuditAction.ESCALATION_REFERRED,
+        escalation,
+        crn=locked.person.crn,
+        after={
+            "state": escalation.state,
+            "trigger": trigger,
+            "reason": text,
+            "evidence": escalation.evidence,
+            "review_due_on": review_due_on,
+        },
+        details={"organisation": organisation.code},
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_review_start(
+    *,
+    escalation: Escalation,
+    by_user: Any,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Escalation:
+    """An NPS allocating manager takes a referred escalation for review (they become its
+    reviewer); the CRC stays responsible meanwhile."""
+    _ensure_reviewer(by_user, escalation.case)
+    locked_case = begin_case_change(
+        case=escalation.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    locked = _locked_escalation(escalation, expected=EscalationState.REFERRED)
+    before = _escalation_state(locked)
+    locked.state = EscalationState.UNDER_REVIEW
+    locked.reviewer = by_user
+    locked.review_started_at = timezone.now()
+    locked.save(update_fields=["state", "reviewer", "review_started_at"])
+    audit(
+        by_user,
+        AuditAction.ESCALATION_REVIEW_STARTED,
+        locked,
+        crn=locked_case.person.crn,
+        before=before,
+        after=_escalation_state(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def escalation_confirm(
+    *,
+    escalation: Escalation,
+    by_user: Any,
+    reasons: str,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Escalation:
+    """The NPS confirms an escalation under review: the case moves to the NPS at once (no
+    responsible officer, the contract area kept), so it joins the NPS list of cases to allocate
+    and the CRC no longer sees it; an NPS practitioner is due 5 working days later."""
+    _ensure_reviewer(by_user, escalation.case)
+    locked_case = begin_case_change(
+        case=escalation.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    locked = _locked_escalation(escalation, expected=EscalationState.UNDER_REVIEW)
+    text = _escalation_text(reasons, field="reasons", label="the reasons for the decision")
+    if locked_case.status != CaseStatus.ACTIVE:
+        raise InvalidInput("This case is closed: only an active case moves to the NPS.")
+    if locked_case.responsible_organisation_id != locked.from_organisation_id:
+        raise Conflict("The case has moved since it was referred: decline this escalation.")
+    before = {
+        **_escalation_state(locked),
+        "organisation": locked_case.responsible_organisation.code,
+        "officer": locked_case.responsible_officer_id,
+    }
+    decided_at = timezone.now()
+    confirmed_on = timezone.localdate(decided_at)
+    nps = by_user.organisation
+    locked.state = EscalationState.CONFIRMED
+    locked.reviewer = by_user
+    locked.decided_at = decided_at
+    locked.decision_reasons = text
+    locked.transfer_due_on = clocks.transfer_in_due(
+        confirmed_on=confirmed_on, holidays=bank_holidays_from(confirmed_on)
+    )
+    locked.save(
+        update_fields=["state", "reviewer", "decided_at", "decision_reasons", "transfer_due_on"]
+    )
+    locked_case.responsible_organisation = nps
+    locked_case.responsible_officer = None
+    locked_case.save(update_fields=["responsible_organisation", "responsible_officer"])
+    escalation.case.responsible_organisation = nps
+    escalation.case.responsible_officer = None
+    audit(
+        by_user,
+        AuditAction.ESCALATION_CONFIRMED,
+        locked,
+        crn=locked_case.person.crn,
+        before=before,
+        after={**_escalation_state(locked), "organisation": nps.code, "officer": None},
+        details={"reasons": text},
+    )
+    return locked
+
+
+@transaction.atomic
+def escalation_decline(
+    *,
+    escalation: Escalation,
+    by_user: Any,
+    reasons: str,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Escalation:
+    """The NPS declines an escalation under review, with its reasons: the CRC keeps the case,
+    and may refer it again when there is new information."""
+    _ensure_reviewer(by_user, escalation.case)
+    locked_case = begin_case_change(
+        case=escalation.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    locked = _locked_escalation(escalation, expected=EscalationState.UNDER_REVIEW)
+    text = _escalation_text(reasons, field="reasons", label="the reasons for the decision")
+    before = _escalation_state(locked)
+    locked.state = EscalationState.DECLINED
+    locked.reviewer = by_user
+    locked.decided_at = timezone.now()
+    locked.decision_reasons = text
+    locked.save(update_fields=["state", "reviewer", "decided_at", "decision_reasons"])
+    audit(
+        by_user,
+        AuditAction.ESCALATION_DECLINED,
+        locked,
+        crn=locked_case.person.crn,
+        before=before,
+        after=_escalation_state(locked),
+        details={"reasons": text},
+    )
+    return locked
+
+
+def _escalations_transferred(*, case: Case, at: dt.datetime) -> list[int]:
+    """Mark the case's confirmed escalations transferred: an NPS practitioner now holds it
+    (called by :func:`case_assign` after the lock; its audit event names them)."""
+    if case.responsible_organisation.kind != OrganisationKind.NPS:
+        return []
+    confirmed = list(
+        Escalation.objects.select_for_update().filter(case=case, state=EscalationState.CONFIRMED)
+    )
+    for escalation in confirmed:
+        escalation.state = EscalationState.TRANSFERRED
+        escalation.transferred_at = at
+        escalation.save(update_fields=["state", "transferred_at"])
+    return [escalation.pk for escalation in confirmed]

@@ -15,6 +15,7 @@ from typing import Any
 from django.urls import reverse
 
 from probation.allocation.comparison import may_compare
+from probation.allocation.selectors import is_escalation_reviewer
 from probation.people.selectors import can_read_cases
 from probation.workforce.models import RoleCode
 
@@ -79,6 +80,10 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
     if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
         items.append(NavigationItem("Allocations", reverse("casework:unallocated"), "allocations"))
+    if is_escalation_reviewer(user):
+        items.append(
+            NavigationItem("Escalations", reverse("casework:escalation-queue"), "escalations")
+        )
         items.append(NavigationItem("Transfers", reverse("casework:transfers"), "transfers"))
         items.append(NavigationItem("Workload", reverse("casework:team-workload"), "workload"))
     if may_compare(user):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from probation.core.errors import InvalidInput
 from probation.core.forms import AsciiIntegerField, GovukDateField, clean_text, radio_choice
@@ -30,6 +31,7 @@ from probation.courts.models import (
 )
 from probation.people.models import Sex
 from probation.people.names import name_key
+from probation.risk.models import ReportType, RoshLevel
 
 #: How many offences the offences step offers (the first is the main offence).
 OFFENCE_ROWS = 5
@@ -408,6 +410,60 @@ class IntakeSentenceForm(SentenceForm):
         return data
 
 
+NO_REPORT = "none"
+ROSH_FIELDS = {
+    "rosh_public": "Risk of serious harm to the public",
+    "rosh_known_adult": "Risk of serious harm to a known adult",
+    "rosh_children": "Risk of serious harm to children",
+    "rosh_staff": "Risk of serious harm to staff",
+}
+
+
+class RiskForm(forms.Form):
+    """The risk of serious harm the pre-sentence report found: the sift needs it to send the
+    case anywhere but the NPS (rule ``rosh-missing``)."""
+
+    report_type = radio_choice(
+        "Pre-sentence report",
+        [*ReportType.choices, (NO_REPORT, "There was no pre-sentence report")],
+        "Select the type of pre-sentence report, or say there was none",
+    )
+    assessed_on = GovukDateField(
+        label="Date of the report",
+        label_for_errors="the date of the report",
+        policy=EVENT_DATES,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in ROSH_FIELDS.items():
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=RoshLevel.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                error_messages={"invalid_choice": f"Select the {label.lower()}"},
+            )
+
+    def rosh_fields(self) -> list[Any]:
+        return [self[name] for name in ROSH_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("report_type") in (None, NO_REPORT):
+            return data
+        if "assessed_on" in data and data["assessed_on"] is None:
+            self.add_error("assessed_on", "Enter the date of the report")
+        elif data.get("assessed_on") and data["assessed_on"] > timezone.localdate():
+            self.add_error("assessed_on", "The date of the report must be today or in the past")
+        for name, label in ROSH_FIELDS.items():
+            if name in data and not data[name]:
+                self.add_error(name, f"Select the {label.lower()}")
+        return data
+
+
 class PreviousOrderForm(forms.Form):
     previous = radio_choice(
         "What did the court say about the order the person is already on?",
@@ -434,5 +490,6 @@ __all__ = [
     "PersonForm",
     "PreviousOrderForm",
     "RequirementKind",
+    "RiskForm",
     "SubmitForm",
 ]

@@ -27,7 +27,9 @@ from probation.casework import intake_selectors as reads
 from probation.casework import services
 from probation.casework.intake_forms import (
     NEW_PERSON,
+    NO_REPORT,
     PREVIOUS_ORDER,
+    ROSH_FIELDS,
     AddressForm,
     CourtForm,
     IntakeSentenceForm,
@@ -35,6 +37,7 @@ from probation.casework.intake_forms import (
     OffencesForm,
     PersonForm,
     PreviousOrderForm,
+    RiskForm,
     SubmitForm,
     offence_label,
 )
@@ -45,18 +48,20 @@ from probation.courts.models import REQUIREMENT_UNITS, Disposal, RequirementKind
 from probation.courts.services import OffenceCharged
 from probation.people.access import reads_audited, role_refused, signed_in_case_reader
 from probation.people.models import Case, Sex
+from probation.risk.models import ReportType, RoshLevel
 from probation.workforce.models import RoleCode
 
 INTAKE_ROLES = (RoleCode.COURT_OFFICER,)
 SESSION_KEY = "court_intake"
 DONE_KEY = "court_intake_done"
-STEPS = ("person", "matches", "address", "court", "offences", "sentence", "previous")
+STEPS = ("person", "matches", "address", "court", "offences", "risk", "sentence", "previous")
 TITLES = {
     "person": "Person's details",
     "matches": "Check for an existing record",
     "address": "Address",
     "court": "Court and hearing",
     "offences": "Offences",
+    "risk": "Risk of serious harm",
     "sentence": "Sentence",
     "previous": "The order the person is already on",
 }
@@ -182,6 +187,8 @@ def _form(step: str, data: Any, state: State, user: Any) -> Any:
         return AddressForm(data, areas=reads.contract_area_list())
     if step == "court":
         return CourtForm(data, courts=reads.court_list())
+    if step == "risk":
+        return RiskForm(data)
     chosen = state.context.get("court")
     if step == "offences":
         return OffencesForm(
@@ -393,6 +400,7 @@ def _summary(state: State) -> list[dict[str, Any]]:
         for index, (offence, day) in enumerate(state.context["charged"])
     ]
     sections.append({"step": "offences", "title": "Offences", "rows": offence_rows})
+    sections.append({"step": "risk", "title": "Risk of serious harm", "rows": _risk_rows(state)})
     sections.append({"step": "sentence", "title": "Sentence", "rows": _sentence_rows(state)})
     if "previous" in state.applicable:
         choice = dict(PREVIOUS_ORDER)[state.cleaned("previous")["previous"]]
@@ -401,6 +409,33 @@ def _summary(state: State) -> list[dict[str, Any]]:
     for section in sections:
         section["url"] = f"{_url(section['step'])}?change=1"
     return sections
+
+
+def _risk_rows(state: State) -> list[tuple[str, str]]:
+    risk = state.cleaned("risk")
+    if risk["report_type"] == NO_REPORT:
+        return [("Pre-sentence report", "None")]
+    levels = dict(RoshLevel.choices)
+    return [
+        (
+            "Pre-sentence report",
+            f"{dict(ReportType.choices)[risk['report_type']]}, {risk['assessed_on']:%-d %B %Y}",
+        ),
+        *[(label, levels[risk[name]]) for name, label in ROSH_FIELDS.items()],
+    ]
+
+
+def _assessment_of(risk: dict[str, Any]) -> services.PreSentenceAssessment | None:
+    if risk["report_type"] == NO_REPORT:
+        return None
+    return services.PreSentenceAssessment(
+        assessed_on=risk["assessed_on"],
+        report_type=risk["report_type"],
+        rosh_public=risk["rosh_public"],
+        rosh_known_adult=risk["rosh_known_adult"],
+        rosh_children=risk["rosh_children"],
+        rosh_staff=risk["rosh_staff"],
+    )
 
 
 def _address_rows(state: State) -> list[tuple[str, str]]:
@@ -469,6 +504,7 @@ def _submit(request: HttpRequest, state: State, journey: Journey, token: str) ->
         hearing_date=court["hearing_date"],
         conviction_date=court["conviction_date"],
         offences=charged,
+        assessment=_assessment_of(state.cleaned("risk")),
         disposal=data["disposal"],
         sentence_date=data["sentence_date"],
         length_days=data["length_days"],

@@ -45,6 +45,7 @@ from probation.people.selectors import (
     my_cases,
     search_cases,
 )
+from probation.risk.permissions import may_record_risk
 from probation.risk.selectors import risk_summary
 from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
 
@@ -100,7 +101,7 @@ def case_record(case: Case, *, for_user: Any) -> dict[str, Any]:
         **record,
         "active_sentences": [s for s in record["sentences"] if s.status == SentenceStatus.ACTIVE],
         **risk_summary(case),
-        "may_assess": for_user.has_role(*ASSESSING_ROLES),
+        "may_assess": for_user.has_role(*ASSESSING_ROLES) and may_record_risk(for_user, case),
         "may_sentence": for_user.has_role(*SENTENCING_ROLES),
         "may_register": for_user.has_role(*REGISTERING_ROLES),
         "sift": latest_sift(case),

@@ -90,6 +90,19 @@ class NewPerson:
 
 
 @dataclass(frozen=True)
+class PreSentenceAssessment:
+    """The risk of serious harm found by the pre-sentence report, recorded as an assessment
+    before the sentence, so that the tier and the sift are made from it."""
+
+    assessed_on: dt.date
+    report_type: str
+    rosh_public: str
+    rosh_known_adult: str
+    rosh_children: str
+    rosh_staff: str
+
+
+@dataclass(frozen=True)
 class IntakeResult:
     case: Case
     court_event: CourtEvent
@@ -112,6 +125,7 @@ def intake_submit(
     remand_days: int = 0,
     suspended_for_days: int | None = None,
     requirements: Sequence[tuple[str, int | None]] = (),
+    assessment: PreSentenceAssessment | None = None,
     case: Case | None = None,
     person: NewPerson | None = None,
     previous_order: str = "alongside",
@@ -119,9 +133,10 @@ def intake_submit(
     submission_token: str = "",
 ) -> IntakeResult:
     """A person from court, in one transaction: the person and their case (when new), the
-    court event and its offences, the sentence with its requirements (then the tier and, for a
-    community or suspended sentence order, the sift), and what the court said of the previous
-    active orders: ended, superseded by the new sentence, or running alongside it.
+    court event and its offences, the pre-sentence report's risk of serious harm (when there
+    was a report), the sentence with its requirements (then the tier and, for a community or
+    suspended sentence order, the sift), and what the court said of the previous active orders:
+    ended, superseded by the new sentence, or running alongside it.
 
     Give exactly one of ``case`` (an existing record the officer chose) and ``person``. If any
     step is refused, nothing of the intake is written.
@@ -159,6 +174,17 @@ def intake_submit(
         expected_version=expected_version,
         submission_token=submission_token,
     )
+    if assessment is not None:
+        risk.assessment_record(
+            case=case,
+            by_user=by_user,
+            assessed_on=assessment.assessed_on,
+            report_type=assessment.report_type,
+            rosh_public=assessment.rosh_public,
+            rosh_known_adult=assessment.rosh_known_adult,
+            rosh_children=assessment.rosh_children,
+            rosh_staff=assessment.rosh_staff,
+        )
     sentence = sentence_record(
         case=case,
         by_user=by_user,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from probation.casework import (
+    assessment_views,
     clock_views,
     comparison_views,
     escalation_views,
@@ -23,7 +24,8 @@ urlpatterns = [
 ]
 # Each journey keeps its own pages and URLs in its own module.
 urlpatterns += (
-    clock_views.urlpatterns
+    assessment_views.urlpatterns
+    + clock_views.urlpatterns
     + intake_views.urlpatterns
     + escalation_views.urlpatterns
     + transfer_views.urlpatterns

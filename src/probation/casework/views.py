@@ -20,6 +20,7 @@ from probation.allocation import services as allocation
 from probation.allocation.forms import AssignForm
 from probation.allocation.teams import team_counts
 from probation.casework import services
+from probation.casework.escalation_views import overview_escalations
 from probation.casework.homes import home_url, primary_role
 from probation.casework.roles import ROLE_HOMES
 from probation.casework.selectors import (
@@ -148,6 +149,7 @@ def case_overview(request: HttpRequest, case: Case) -> HttpResponse:
         {
             **case_record(case, for_user=request.user),
             **transfer_panel(case, for_user=request.user),
+            **overview_escalations(case, for_user=request.user),
         },
     )
 

@@ -34,6 +34,8 @@ from probation.rules.dates import add_months
 from probation.workforce.models import RoleCode
 
 SENTENCING_ROLES = (RoleCode.COURT_OFFICER,)
+#: What ending an order changes (its audit event's before and after).
+ENDED_FIELDS = ["status", "ended_on", "ended_reason", "superseded_by_id"]
 
 
 def _latest_offence_date(event: CourtEvent | None) -> dt.date:
@@ -280,7 +282,7 @@ def sentence_end(
         raise Conflict("This order has already ended.")
     if ended_on < locked.sentence_date:
         raise InvalidInput("An order cannot end before the date it was passed", field="ended_on")
-    before = snapshot(locked, ["status", "ended_on", "ended_reason", "superseded_by"])
+    before = snapshot(locked, ENDED_FIELDS)
     locked.status = SentenceStatus.TERMINATED
     locked.ended_on = ended_on
     locked.ended_reason = reason
@@ -292,6 +294,6 @@ def sentence_end(
         locked,
         crn=case.person.crn,
         before=before,
-        after=snapshot(locked, ["status", "ended_on", "ended_reason", "superseded_by"]),
+        after=snapshot(locked, ENDED_FIELDS),
     )
     return locked

@@ -26,6 +26,7 @@ from probation.risk.facts import facts_to_json, ogrs3_facts
 from probation.risk.history import tier_history_row
 from probation.risk.models import Assessment, Registration, TierCalculation
 from probation.risk.needs import need_severities
+from probation.risk.permissions import may_record_risk
 from probation.risk.selectors import (
     active_registrations_by_kind,
     current_tier_facts,
@@ -45,6 +46,16 @@ def _ensure_may_act(user: Any, case: Case, roles: tuple[str, ...], what: str) ->
     if not (user.is_authenticated and user.has_role(*roles)):
         raise PermissionDenied(f"Your role does not allow you to {what}.")
     ensure_case_visible(user, case)
+
+
+def _ensure_holds(user: Any, locked: Case, what: str) -> None:
+    """The organisation rule (:func:`probation.risk.permissions.may_record_risk`), checked on the
+    locked case so that a case moved meanwhile (an escalation confirmed) is judged as it is now."""
+    if not may_record_risk(user, locked):
+        raise PermissionDenied(
+            f"Only the organisation responsible for this case may {what} "
+            f"({locked.responsible_organisation} holds it)."
+        )
 
 
 @transaction.atomic
@@ -109,12 +120,13 @@ def assessment_record(
     should have after the assessment: new ones are added and missing ones ended.
     """
     _ensure_may_act(by_user, case, ASSESSING_ROLES, "record an assessment")
-    begin_case_change(
+    locked = begin_case_change(
         case=case,
         by_user=by_user,
         expected_version=expected_version,
         submission_token=submission_token,
     )
+    _ensure_holds(by_user, locked, "record an assessment")
     if (mappa_category is None) != (mappa_level is None):
         raise InvalidInput(
             "Give both a MAPPA category and a level, or neither", field="mappa_level"
@@ -222,12 +234,13 @@ def registration_add(
 ) -> Registration:
     """Register a complexity factor (or IOM) on a case; the tier is recomputed."""
     _ensure_may_act(by_user, case, REGISTERING_ROLES, "change registrations")
-    begin_case_change(
+    locked = begin_case_change(
         case=case,
         by_user=by_user,
         expected_version=expected_version,
         submission_token=submission_token,
     )
+    _ensure_holds(by_user, locked, "change registrations")
     if Registration.objects.filter(case=case, kind=kind, ended_on__isnull=True).exists():
         raise InvalidInput("The case already has this registration", field="kind")
     registration = _registration_add(
@@ -248,7 +261,8 @@ def registration_end(
     """End a registration; the tier is recomputed."""
     case = registration.case
     _ensure_may_act(by_user, case, REGISTERING_ROLES, "change registrations")
-    begin_case_change(case=case, by_user=by_user)
+    locked_case = begin_case_change(case=case, by_user=by_user)
+    _ensure_holds(by_user, locked_case, "change registrations")
     locked = Registration.objects.select_for_update().get(pk=registration.pk)
     if locked.ended_on is not None:
         raise InvalidInput("This registration has already ended", field="registration")

@@ -4,7 +4,6 @@ from probation.risk import views
 
 app_name = "risk"
 urlpatterns = [
-    path("cases/<str:crn>/assessment/new/", views.assessment_new, name="assessment-new"),
     path("cases/<str:crn>/registrations/", views.registrations, name="registrations"),
     path(
         "cases/<str:crn>/registrations/<int:registration_id>/end/",
