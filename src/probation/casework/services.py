@@ -12,18 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
+from probation.allocation import selectors as allocation_selectors
 from probation.allocation import services as allocation
+from probation.allocation.models import Escalation
 from probation.casework.intake_selectors import active_orders_of, unused_crn
 from probation.core.errors import InvalidInput
 from probation.courts import services as courts
 from probation.courts.models import Court, CourtEvent, Disposal, EndedReason, Sentence
 from probation.people import services as people
-from probation.people.models import Case
+from probation.people.models import Case, CaseStatus
 from probation.risk import services as risk
+from probation.risk.changes import assessment_changes
+from probation.risk.models import Assessment
+from probation.workforce.models import OrganisationKind
 
 #: Sentences sifted when recorded; a custodial sentence is sifted before release (a later slice).
 SIFTED_AT_SENTENCE = frozenset({Disposal.COMMUNITY_ORDER, Disposal.SUSPENDED_SENTENCE_ORDER})
@@ -67,6 +73,87 @@ def sentence_record(
             case=case, by_user=by_user, trigger="sentence", starts_on=sentence_date
         )
     return sentence
+
+
+@dataclass(frozen=True)
+class RecordedAssessment:
+    """An assessment recorded, and the escalation to the NPS it opened, if it opened one."""
+
+    assessment: Assessment
+    escalation: Escalation | None
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    case: Case,
+    by_user: Any,
+    assessed_on: dt.date,
+    report_type: str,
+    rosh_public: str,
+    rosh_known_adult: str,
+    rosh_children: str,
+    rosh_staff: str,
+    mappa_category: int | None = None,
+    mappa_level: int | None = None,
+    rsr: Decimal | None = None,
+    parenting_responsibilities: bool = False,
+    previous_enforcement: bool = False,
+    answers: dict[str, dict[str, str]] | None = None,
+    registrations: list[str] | None = None,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> RecordedAssessment:
+    """Record an assessment (and recompute the tier), then, on an active CRC case with no open
+    escalation, open one to the NPS if the assessment raised RoSH to high or very high or added
+    a MAPPA category (``docs/domain/allocation.md`` §4, ``docs/adr/0012-risk-escalation.md``)."""
+    assessment = risk.assessment_record(
+        case=case,
+        by_user=by_user,
+        assessed_on=assessed_on,
+        report_type=report_type,
+        rosh_public=rosh_public,
+        rosh_known_adult=rosh_known_adult,
+        rosh_children=rosh_children,
+        rosh_staff=rosh_staff,
+        mappa_category=mappa_category,
+        mappa_level=mappa_level,
+        rsr=rsr,
+        parenting_responsibilities=parenting_responsibilities,
+        previous_enforcement=previous_enforcement,
+        answers=answers,
+        registrations=registrations,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    return RecordedAssessment(assessment, _escalation_after(case=case, assessment=assessment))
+
+
+def _escalation_after(*, case: Case, assessment: Assessment) -> Escalation | None:
+    """The escalation an assessment opens by itself, if any (the case is locked by now)."""
+    current = Case.objects.select_related("responsible_organisation").get(pk=case.pk)
+    if (
+        current.responsible_organisation.kind != OrganisationKind.CRC
+        or current.status != CaseStatus.ACTIVE
+        or allocation_selectors.open_escalation(current) is not None
+    ):
+        return None
+    previous = allocation_selectors.assessment_before(assessment)
+    found = allocation_selectors.automatic_escalation(assessment=assessment, previous=previous)
+    if found is None:
+        return None
+    evidence = {
+        "assessment": assessment.pk,
+        "assessed_on": assessment.assessed_on.isoformat(),
+        "rosh": assessment.rosh,
+        "mappa_category": assessment.mappa_category,
+        "mappa_level": assessment.mappa_level,
+        "previous_assessment": previous.pk if previous is not None else None,
+        "changes": [str(change) for change in assessment_changes(previous, assessment)],
+    }
+    return allocation.escalation_refer(
+        case=case, by_user=None, reason=found.reason, evidence=evidence, trigger=found.trigger
+    )
 
 
 # Court intake (docs/adr/0011-court-intake.md) ------------------------------------------------
