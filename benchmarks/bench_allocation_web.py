@@ -32,7 +32,9 @@ every step is idempotent, so it can be run again):
 
 Then each thread signs in, all threads wait at a barrier, run ``--warmup`` unmeasured rounds of
 the two pages, wait again, and make ``--requests-per-user`` measured requests, alternating the list
-and the choice for a random case of the list. A response counts as an error unless it is a 200
+and the choice for a random case of the list, with a pause of ``--think-ms`` on average (0.5 to
+1.5 times it) between a manager's requests: 1,000 ms by default, as in ``bench_web.py``'s target
+run; ``--think-ms 0`` measures saturation. A response counts as an error unless it is a 200
 with the page's expected content; errors are reported and kept out of the latencies. Latency is
 the client's time from sending the request to reading the whole body.
 
@@ -219,6 +221,8 @@ def run_user(
             page, url, expect = request_for(number, world, args.base_url, rng)
             seconds, problem = fetch(session, url, expect)
             samples.add(page, seconds, problem)
+            if args.think_ms:
+                time.sleep(args.think_ms / 1000 * rng.uniform(0.5, 1.5))
         barrier.wait()
     except threading.BrokenBarrierError:
         return
@@ -246,6 +250,7 @@ def report(samples: Samples, wall: float, world: World, args: argparse.Namespace
         "users": args.users,
         "requests_per_user": args.requests_per_user,
         "warmup_rounds": args.warmup,
+        "think_ms": args.think_ms,
         "wall_seconds": round(wall, 3),
         "throughput_rps": round((len(everything) + error_count) / wall, 1) if wall else None,
         "target_p95_ms": TARGET_P95_MS,
@@ -262,7 +267,8 @@ def print_table(result: dict[str, Any]) -> None:
         f"{result['users']} allocating managers of {result['organisation']} "
         f"(team {result['team']!r}, {result['team_size']} practitioners; "
         f"{result['unallocated_cases']} cases to allocate) x {result['requests_per_user']} "
-        f"requests against {result['base_url']} ({result['warmup_rounds']} warm-up round(s))"
+        f"requests against {result['base_url']} ({result['warmup_rounds']} warm-up round(s), "
+        f"think time {result['think_ms']:g} ms)"
     )
     print(f"{'page':<22}" + "".join(f"{c:>9}" for c in columns))
     rows = [*result["pages"].items(), ("sign in*", result["sign_in"])]
@@ -285,6 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests-per-user", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds of the 2 pages")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=1000,
+        help="mean pause between a manager's requests (default 1000, as bench_web.py's target "
+        "run; 0: every manager always has a request in flight)",
+    )
     parser.add_argument("--organisation", default="NPS", help="organisation code, e.g. CRC-C08")
     parser.add_argument("--team-size", type=int, default=60)
     parser.add_argument("--cases", type=int, default=200, help="cases to choose a practitioner for")

@@ -284,15 +284,21 @@ def practitioner_choices(*, case: Case, for_user: Any) -> list[PractitionerChoic
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )
-    held = list(
-        Case.objects.filter(responsible_officer__in=officers, status=CaseStatus.ACTIVE).values_list(
-            "pk", "responsible_officer_id", "tier"
-        )
-    )
+    # No ordering (a case's default order joins the person), and the sentences by a subquery,
+    # not a list of every held case's id (tens of thousands at national scale): ADR 0014.
+    held_cases = Case.objects.filter(
+        responsible_officer__in=[officer.pk for officer in officers], status=CaseStatus.ACTIVE
+    ).order_by()
+    held = list(held_cases.values_list("pk", "responsible_officer_id", "tier"))
     disposals: dict[int, list[tuple[str, dt.date | None]]] = defaultdict(list)
-    for case_id, disposal, release in Sentence.objects.filter(
-        case_id__in=[pk for pk, _, _ in held] + [case.pk], status=SentenceStatus.ACTIVE
-    ).values_list("case_id", "disposal", "release_date"):
+    for case_id, disposal, release in (
+        Sentence.objects.filter(
+            Q(case_id__in=held_cases.values("pk")) | Q(case_id=case.pk),
+            status=SentenceStatus.ACTIVE,
+        )
+        .order_by()
+        .values_list("case_id", "disposal", "release_date")
+    ):
         disposals[case_id].append((disposal, release))
     table = case_points_table()
     counts: dict[int, int] = defaultdict(int)
