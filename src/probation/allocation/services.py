@@ -8,10 +8,15 @@ that records a sentence; assignment by an allocating manager of the responsible 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from probation.allocation.deadlines import custody_sifts_due
@@ -27,7 +32,6 @@ from probation.allocation.models import (
 )
 from probation.allocation.selectors import (
     RESTRICTED_GRADES,
-    boundary_reasons,
     decided_organisation,
     facts_as_json,
     latest_assignment,
@@ -37,13 +41,17 @@ from probation.allocation.selectors import (
     transfers_to_decide,
 )
 from probation.contracts.models import ContractArea
-from probation.core.audit import AuditAction, audit
+from probation.core.audit import AuditAction, AuditRecord, audit, audit_many
 from probation.core.calendar import bank_holidays_from
-from probation.core.errors import Conflict, InvalidInput
+from probation.core.errors import CaseNotAvailable, Conflict, InvalidInput
+from probation.courts.models import ChargedOffence, Disposal, Sentence, SentenceStatus
 from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import cases_visible_to, ensure_case_visible
+from probation.risk.models import Assessment, Registration, RegistrationKind
 from probation.rules import allocation, clocks
+from probation.rules.allocation import HIGH_ROSH_LEVELS
+from probation.rules.tiering import TIERS
 from probation.workforce.models import Organisation, OrganisationKind, RoleCode, User
 
 ASSIGNING_ROLES = (RoleCode.ALLOCATING_MANAGER,)
@@ -63,62 +71,31 @@ def case_sift(
     if by_user is not None:
         ensure_case_visible(by_user, case)
     locked = begin_case_change(case=case, by_user=by_user)
-    facts = sift_facts(locked)
-    policy = allocation.DEFAULT_POLICY
-    decision = allocation.decide(facts, policy)
-    organisation, area = decided_organisation(decision)
-    decided_at = timezone.now()
-    sifted_on = timezone.localdate(decided_at)
-    assignment_due_on = clocks.assignment_due(
-        sifted_on=sifted_on, tier=locked.tier or None, holidays=bank_holidays_from(sifted_on)
-    )
-    before = {
-        "organisation": locked.responsible_organisation_id,
-        "officer": locked.responsible_officer_id,
-        "contract_area": locked.contract_area_id,
-    }
-    sift = SiftDecision.objects.create(
-        case=locked,
-        organisation=organisation,
-        contract_area=area,
-        reasons=[list(reason) for reason in decision.reasons],
-        facts=facts_as_json(facts),
-        policy_id=policy.id,
-        policy_version=policy.version,
+    made = _sift_of(
+        locked,
+        facts=sift_facts(locked),
         trigger=trigger,
-        decided_at=decided_at,
-        assignment_due_on=assignment_due_on,
-        decided_by=by_user if getattr(by_user, "is_authenticated", False) else None,
+        starts_on=starts_on,
+        decided_at=timezone.now(),
+        by_user=by_user,
+        organisations=decided_organisation,
     )
-    first_appointment_due_on = None
-    if starts_on is not None:
-        first_appointment_due_on = clocks.first_appointment_due(
-            starts_on=starts_on, tier=locked.tier or None, holidays=bank_holidays_from(starts_on)
-        )
-        FirstAppointment.objects.create(sift=sift, case=locked, due_on=first_appointment_due_on)
-    locked.responsible_organisation = organisation
-    locked.responsible_officer = None
-    locked.contract_area = area
+    sift = made.row
+    sift.save(force_insert=True)
+    if made.first_appointment is not None:
+        made.first_appointment.sift = sift
+        made.first_appointment.save(force_insert=True)
+    _hand_over(locked, sift)
     locked.save(update_fields=["responsible_organisation", "responsible_officer", "contract_area"])
-    case.responsible_organisation = organisation
-    case.responsible_officer = None
-    case.contract_area = area
+    _hand_over(case, sift)
     audit(
         by_user,
         AuditAction.CASE_SIFTED,
         sift,
         crn=locked.person.crn,
-        before=before,
-        after={
-            "organisation": organisation.code,
-            "contract_area": area.code,
-            "reasons": sift.reasons,
-            "assignment_due_on": assignment_due_on.isoformat(),
-            "first_appointment_due_on": first_appointment_due_on.isoformat()
-            if first_appointment_due_on
-            else None,
-        },
-        details={"trigger": trigger, "policy": [policy.id, policy.version]},
+        before=made.before,
+        after=made.after,
+        details=made.details,
     )
     return sift
 
@@ -156,32 +133,19 @@ def case_assign(
                 f"{taken.assigned_by} has just assigned this case to {taken.officer}."
             ) from None
         raise
-    if locked.responsible_organisation_id != by_user.organisation_id:
-        raise PermissionDenied(
-            "Only a manager of the organisation responsible for the case may assign it."
-        )
-    if locked.status != CaseStatus.ACTIVE:
-        raise InvalidInput("This case is closed: only an active case is assigned.")
+    _refuse_assignment(
+        locked,
+        officer,
+        by_user,
+        officer_ok=lambda: (
+            officer.is_active
+            and officer.organisation_id == locked.responsible_organisation_id
+            and officer.has_role(RoleCode.PRACTITIONER)
+        ),
+        reasons=lambda: _boundary_reasons_of([locked.pk]).get(locked.pk, []),
+    )
     organisation = locked.responsible_organisation
-    if not (
-        officer.is_active
-        and officer.organisation_id == organisation.pk
-        and officer.has_role(RoleCode.PRACTITIONER)
-    ):
-        raise InvalidInput(
-            f"{officer} is not an active practitioner of {organisation}.", field="officer"
-        )
-    if officer.grade in RESTRICTED_GRADES:
-        reasons = boundary_reasons(locked)
-        if reasons:
-            raise InvalidInput(
-                f"{officer} is a {officer.grade}, who may not hold a case with "
-                f"{', '.join(reasons)}.",
-                field="officer",
-            )
     previous = locked.responsible_officer
-    if previous is not None and previous.pk == officer.pk:
-        raise InvalidInput(f"This case is already assigned to {officer}.", field="officer")
     locked.responsible_officer = officer
     locked.save(update_fields=["responsible_officer"])
     case.responsible_officer = officer
@@ -199,9 +163,7 @@ def case_assign(
         AuditAction.CASE_ASSIGNED,
         assignment,
         crn=locked.person.crn,
-        before={"officer": previous.pk if previous else None},
-        after={"officer": officer.pk, "officer_name": str(officer), "grade": officer.grade},
-        details={"organisation": organisation.code, "escalations_transferred": transferred},
+        **_assignment_audit(previous.pk if previous else None, officer, organisation, transferred),
     )
     return assignment
 
@@ -325,6 +287,421 @@ def release_sifts(*, by_user: Any, today: dt.date | None = None) -> list[SiftDec
         )
         for sentence in due
     ]
+
+
+# One sift, one assignment: the steps shared by the one-case services and the bulk ones below.
+
+#: The rows a bulk service writes per statement.
+_BULK_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class _Sift:
+    """A sift decided for one locked case, not yet written: its rows and its audit event."""
+
+    row: SiftDecision
+    first_appointment: FirstAppointment | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    details: dict[str, Any]
+
+
+def _sift_of(
+    case: Case,
+    *,
+    facts: allocation.AllocationFacts,
+    trigger: str,
+    starts_on: dt.date | None,
+    decided_at: dt.datetime,
+    by_user: Any,
+    organisations: Callable[[allocation.AllocationDecision], tuple[Organisation, ContractArea]],
+) -> _Sift:
+    """The sift of ``case`` (locked) on ``facts``: the decision of the default policy, the
+    organisation and area it names, when a practitioner is due (from the sift day and the case's
+    tier) and, when supervision starts on ``starts_on``, the first appointment's due day."""
+    policy = allocation.DEFAULT_POLICY
+    decision = allocation.decide(facts, policy)
+    organisation, area = organisations(decision)
+    sifted_on = timezone.localdate(decided_at)
+    # An unsupervised tier ("C0S": no active sentence) has no clock of its own: as untiered.
+    tier = case.tier if case.tier in TIERS else None
+    assignment_due_on = clocks.assignment_due(
+        sifted_on=sifted_on, tier=tier, holidays=bank_holidays_from(sifted_on)
+    )
+    row = SiftDecision(
+        case=case,
+        organisation=organisation,
+        contract_area=area,
+        reasons=[list(reason) for reason in decision.reasons],
+        facts=facts_as_json(facts),
+        policy_id=policy.id,
+        policy_version=policy.version,
+        trigger=trigger,
+        decided_at=decided_at,
+        assignment_due_on=assignment_due_on,
+        decided_by=by_user if getattr(by_user, "is_authenticated", False) else None,
+    )
+    first_appointment = None
+    first_due = None
+    if starts_on is not None:
+        first_due = clocks.first_appointment_due(
+            starts_on=starts_on, tier=tier, holidays=bank_holidays_from(starts_on)
+        )
+        first_appointment = FirstAppointment(sift=row, case=case, due_on=first_due)
+    return _Sift(
+        row=row,
+        first_appointment=first_appointment,
+        before={
+            "organisation": case.responsible_organisation_id,
+            "officer": case.responsible_officer_id,
+            "contract_area": case.contract_area_id,
+        },
+        after={
+            "organisation": organisation.code,
+            "contract_area": area.code,
+            "reasons": row.reasons,
+            "assignment_due_on": assignment_due_on.isoformat(),
+            "first_appointment_due_on": first_due.isoformat() if first_due else None,
+        },
+        details={"trigger": trigger, "policy": [policy.id, policy.version]},
+    )
+
+
+def _hand_over(case: Case, sift: SiftDecision) -> None:
+    """The case handed to the organisation a sift decided, with no officer (on the instance)."""
+    case.responsible_organisation = sift.organisation
+    case.responsible_officer = None
+    case.contract_area = sift.contract_area
+
+
+def _boundary_words(
+    assessment: Assessment | None,
+    *,
+    sexual_offence: bool,
+    indeterminate: bool,
+    child_protection: bool,
+) -> list[str]:
+    """The role boundaries (``allocation.md`` §2) as :func:`boundary_reasons` words them."""
+    reasons: list[str] = []
+    if assessment is not None and assessment.rosh in HIGH_ROSH_LEVELS:
+        reasons.append(f"RoSH is {assessment.get_rosh_display().lower()}")
+    if assessment is not None and assessment.mappa_category is not None:
+        reasons.append(f"MAPPA category {assessment.mappa_category}")
+    if sexual_offence:
+        reasons.append("a sexual offence")
+    if indeterminate:
+        reasons.append("an indeterminate sentence")
+    if child_protection:
+        reasons.append("a child-protection registration")
+    return reasons
+
+
+def _refuse_assignment(
+    case: Case,
+    officer: User,
+    by_user: Any,
+    *,
+    officer_ok: Callable[[], bool],
+    reasons: Callable[[], list[str]],
+) -> None:
+    """Refuse assigning ``case`` (locked) to ``officer`` unless ``by_user`` manages the
+    organisation responsible for it, it is active, the officer is an active practitioner of that
+    organisation (``officer_ok``) whose grade may hold it (``reasons``: its role boundaries),
+    and not already its officer."""
+    if case.responsible_organisation_id != by_user.organisation_id:
+        raise PermissionDenied(
+            "Only a manager of the organisation responsible for the case may assign it."
+        )
+    if case.status != CaseStatus.ACTIVE:
+        raise InvalidInput("This case is closed: only an active case is assigned.")
+    if not officer_ok():
+        raise InvalidInput(
+            f"{officer} is not an active practitioner of {case.responsible_organisation}.",
+            field="officer",
+        )
+    if officer.grade in RESTRICTED_GRADES:
+        found = reasons()
+        if found:
+            raise InvalidInput(
+                f"{officer} is a {officer.grade}, who may not hold a case with {', '.join(found)}.",
+                field="officer",
+            )
+    if case.responsible_officer_id == officer.pk:
+        raise InvalidInput(f"This case is already assigned to {officer}.", field="officer")
+
+
+def _assignment_audit(
+    previous_officer_id: int | None,
+    officer: User,
+    organisation: Organisation,
+    escalations_transferred: list[int],
+) -> dict[str, Any]:
+    """The ``before``, ``after`` and ``details`` of an assignment's audit event."""
+    return {
+        "before": {"officer": previous_officer_id},
+        "after": {"officer": officer.pk, "officer_name": str(officer), "grade": officer.grade},
+        "details": {
+            "organisation": organisation.code,
+            "escalations_transferred": escalations_transferred,
+        },
+    }
+
+
+# The sift and assignment in bulk -------------------------------------------------------------
+# The same decisions as case_sift and case_assign (the same facts, policy, organisations, clocks
+# and checks, through the same private helpers), made for many cases at once and written in bulk:
+# for the demo world of a national caseload, where a service call per case would take hours.
+# docs/adr/0016-demo-allocation.md.
+
+
+class CaseToSift(NamedTuple):
+    """One case for :func:`cases_sift`: its facts (as :func:`sift_facts` reads them), the trigger,
+    the day supervision starts (the first appointment's clock; None for none) and when the sift
+    was decided (None: now)."""
+
+    case: Case
+    facts: allocation.AllocationFacts
+    trigger: str
+    starts_on: dt.date | None = None
+    decided_at: dt.datetime | None = None
+
+
+class CaseToAssign(NamedTuple):
+    """One case for :func:`cases_assign`: the practitioner and when (None: now)."""
+
+    case: Case
+    officer: User
+    assigned_at: dt.datetime | None = None
+
+
+def _lock_cases(cases: Sequence[Case], by_user: Any) -> dict[int, Case]:
+    """Every case locked and its version moved on, as :func:`begin_case_change` does one case;
+    refused (:class:`CaseNotAvailable`) unless ``by_user`` (when a user) may see them all."""
+    ids = [case.pk for case in cases]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("A case is listed twice.")
+    if by_user is not None and cases_visible_to(by_user).filter(pk__in=ids).count() != len(ids):
+        raise CaseNotAvailable
+    locked = {
+        case.pk: case
+        for case in Case.objects.select_for_update().select_related("person").filter(pk__in=ids)
+    }
+    Case.objects.filter(pk__in=ids).update(version=F("version") + 1)
+    for case in locked.values():
+        case.version += 1
+    for case in cases:
+        case.version = locked[case.pk].version
+    return locked
+
+
+def _organisations_cached() -> Callable[
+    [allocation.AllocationDecision], tuple[Organisation, ContractArea]
+]:
+    """:func:`decided_organisation`, read once for each organisation and area."""
+    known: dict[tuple[str, str], tuple[Organisation, ContractArea]] = {}
+
+    def resolve(decision: allocation.AllocationDecision) -> tuple[Organisation, ContractArea]:
+        key = (decision.organisation, decision.contract_area)
+        if key not in known:
+            known[key] = decided_organisation(decision)
+        return known[key]
+
+    return resolve
+
+
+@transaction.atomic
+def cases_sift(*, sifts: Sequence[CaseToSift], by_user: Any) -> list[SiftDecision]:
+    """:func:`case_sift` for many cases at once, from facts the caller read in bulk: the same
+    decision, organisation, clocks, rows and audit events (one per case), written in a few bulk
+    statements. ``by_user`` None is the system (court intake, the demo world)."""
+    if not sifts:
+        return []
+    locked = _lock_cases([item.case for item in sifts], by_user)
+    organisations = _organisations_cached()
+    made = [
+        _sift_of(
+            locked[item.case.pk],
+            facts=item.facts,
+            trigger=item.trigger,
+            starts_on=item.starts_on,
+            decided_at=item.decided_at or timezone.now(),
+            by_user=by_user,
+            organisations=organisations,
+        )
+        for item in sifts
+    ]
+    rows = SiftDecision.objects.bulk_create([m.row for m in made], batch_size=_BULK_BATCH)
+    appointments = []
+    for m, row in zip(made, rows, strict=True):
+        if m.first_appointment is not None:
+            m.first_appointment.sift = row
+            appointments.append(m.first_appointment)
+    FirstAppointment.objects.bulk_create(appointments, batch_size=_BULK_BATCH)
+    handed: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for item, row in zip(sifts, rows, strict=True):
+        handed[(row.organisation_id, row.contract_area_id)].append(item.case.pk)
+        _hand_over(locked[item.case.pk], row)
+        _hand_over(item.case, row)
+    for (organisation_id, area_id), ids in handed.items():
+        Case.objects.filter(pk__in=ids).update(
+            responsible_organisation_id=organisation_id,
+            responsible_officer=None,
+            contract_area_id=area_id,
+        )
+    audit_many(
+        AuditRecord(
+            action=AuditAction.CASE_SIFTED,
+            actor=by_user,
+            subject_type=SiftDecision._meta.label,
+            subject_id=str(row.pk),
+            crn=locked[row.case_id].person.crn,
+            before=m.before,
+            after=m.after,
+            details=m.details,
+        )
+        for m, row in zip(made, rows, strict=True)
+    )
+    return rows
+
+
+def _practitioners_among(officers: Iterable[User]) -> set[int]:
+    """Of ``officers``, the ids of the active ones holding the practitioner role."""
+    return set(
+        User.objects.filter(
+            pk__in={officer.pk for officer in officers},
+            is_active=True,
+            roles__code=RoleCode.PRACTITIONER,
+        ).values_list("pk", flat=True)
+    )
+
+
+def _boundary_reasons_of(case_ids: Collection[int]) -> dict[int, list[str]]:
+    """:func:`boundary_reasons` of many cases, in five queries; a case with none is left out.
+    Tested to agree with the one-case read (tests/allocation/test_bulk.py)."""
+    if not case_ids:
+        return {}
+    latest: dict[int, Assessment] = {}
+    for assessment in Assessment.objects.filter(case_id__in=case_ids).order_by(
+        "case_id", "-assessed_on", "-id"
+    ):
+        latest.setdefault(assessment.case_id, assessment)
+    sexual = set(
+        ChargedOffence.objects.filter(
+            court_event__case_id__in=case_ids, offence__sexual=True
+        ).values_list("court_event__case_id", flat=True)
+    )
+    indeterminate = set(
+        Sentence.objects.filter(
+            case_id__in=case_ids,
+            status=SentenceStatus.ACTIVE,
+            disposal=Disposal.CUSTODY_INDETERMINATE,
+        ).values_list("case_id", flat=True)
+    )
+    child_protection = set(
+        Registration.objects.filter(
+            case_id__in=case_ids, kind=RegistrationKind.CHILD_PROTECTION, ended_on__isnull=True
+        ).values_list("case_id", flat=True)
+    )
+    reasons: dict[int, list[str]] = {}
+    for case_id in case_ids:
+        words = _boundary_words(
+            latest.get(case_id),
+            sexual_offence=case_id in sexual,
+            indeterminate=case_id in indeterminate,
+            child_protection=case_id in child_protection,
+        )
+        if words:
+            reasons[case_id] = words
+    return reasons
+
+
+@transaction.atomic
+def cases_assign(*, assignments: Sequence[CaseToAssign], by_user: Any) -> list[Assignment]:
+    """:func:`case_assign` for many cases at once, by one allocating manager: the same checks
+    (any refusal refuses them all), rows, escalations marked transferred and audit events (one
+    per case), written in a few bulk statements."""
+    if not (by_user.is_authenticated and by_user.has_role(*ASSIGNING_ROLES)):
+        raise PermissionDenied("Your role does not allow you to assign cases.")
+    if not assignments:
+        return []
+    locked = _lock_cases([item.case for item in assignments], by_user)
+    practitioners = _practitioners_among(item.officer for item in assignments)
+    restricted = [item.case.pk for item in assignments if item.officer.grade in RESTRICTED_GRADES]
+    boundaries = _boundary_reasons_of(restricted)
+    organisations = {by_user.organisation_id: by_user.organisation}
+    rows: list[Assignment] = []
+    for item in assignments:
+        case, officer = locked[item.case.pk], item.officer
+        _refuse_assignment(
+            case,
+            officer,
+            by_user,
+            officer_ok=functools.partial(
+                bool,
+                officer.is_active
+                and officer.organisation_id == case.responsible_organisation_id
+                and officer.pk in practitioners,
+            ),
+            reasons=functools.partial(list, boundaries.get(case.pk, [])),
+        )
+        rows.append(
+            Assignment(
+                case=case,
+                officer=officer,
+                organisation=organisations[case.responsible_organisation_id],
+                assigned_by=by_user,
+                assigned_at=item.assigned_at or timezone.now(),
+                previous_officer_id=case.responsible_officer_id,
+                case_version=case.version,
+            )
+        )
+    rows = Assignment.objects.bulk_create(rows, batch_size=_BULK_BATCH)
+    by_officer: dict[int, list[int]] = defaultdict(list)
+    for item, row in zip(assignments, rows, strict=True):
+        by_officer[row.officer_id].append(row.case_id)
+        locked[row.case_id].responsible_officer = item.officer
+        item.case.responsible_officer = item.officer
+    for officer_id, ids in by_officer.items():
+        Case.objects.filter(pk__in=ids).update(responsible_officer_id=officer_id)
+    transferred = _escalations_transferred_many(rows, organisation=by_user.organisation)
+    audit_many(
+        AuditRecord(
+            action=AuditAction.CASE_ASSIGNED,
+            actor=by_user,
+            subject_type=Assignment._meta.label,
+            subject_id=str(row.pk),
+            crn=locked[row.case_id].person.crn,
+            **_assignment_audit(
+                row.previous_officer_id,
+                item.officer,
+                by_user.organisation,
+                transferred.get(row.case_id, []),
+            ),
+        )
+        for item, row in zip(assignments, rows, strict=True)
+    )
+    return rows
+
+
+def _escalations_transferred_many(
+    rows: Sequence[Assignment], *, organisation: Organisation
+) -> dict[int, list[int]]:
+    """:func:`_escalations_transferred` for many assignments of one organisation's cases."""
+    if organisation.kind != OrganisationKind.NPS:
+        return {}
+    at = {row.case_id: row.assigned_at for row in rows}
+    confirmed = list(
+        Escalation.objects.select_for_update()
+        .filter(case_id__in=list(at), state=EscalationState.CONFIRMED)
+        .order_by("pk")
+    )
+    transferred: dict[int, list[int]] = defaultdict(list)
+    for escalation in confirmed:
+        escalation.state = EscalationState.TRANSFERRED
+        escalation.transferred_at = at[escalation.case_id]
+        transferred[escalation.case_id].append(escalation.pk)
+    Escalation.objects.bulk_update(confirmed, ["state", "transferred_at"])
+    return transferred
 
 
 # Transfers -----------------------------------------------------------------------------------
