@@ -202,6 +202,40 @@ def test_a_capability_can_register_its_own_count() -> None:
 
 
 @pytest.mark.django_db
+def test_stats_report_allocation_by_organisation_backlog_escalations_and_transfers() -> None:
+    assert invoke("demo", "--people", "120", "--seed", "5").exit_code == 0
+    counts = json.loads(invoke("stats", "--format", "json").output)
+    active = counts["cases"]["active"]
+    assert sum(counts["active_cases_by_organisation_kind"].values()) == active
+    assert set(counts["active_cases_by_organisation_kind"]) == {"nps", "crc"}
+    assert sum(counts["active_cases_top_organisations"].values()) == active
+    top = counts["active_cases_top_organisations"]
+    assert len(top) == ops_stats.TOP_ORGANISATIONS + 1 and "others" in top
+    unallocated = counts["unallocated_cases"]
+    assert unallocated["total"] == counts["cases_not_yet_allocated"] > 0
+    assert 0 < unallocated["overdue"] < unallocated["total"]
+    for state in ("referred", "under_review", "confirmed", "transferred", "declined"):
+        assert counts["escalations_by_state"][state] > 0, state
+    assert counts["escalations_by_state"]["review_overdue"] > 0
+    for state in ("requested", "accepted", "rejected", "withdrawn"):
+        assert counts["transfers_by_state"][state] > 0, state
+    assert counts["transfers_by_state"]["decision_overdue"] > 0
+    assert set(counts["sifts_by_trigger"]) == {"sentence", "release", "transfer"}
+    first = counts["first_appointments"]
+    assert first["held"] > first["held_late"] > 0
+    assert first["waiting"] + first["overdue"] > 0
+
+
+@pytest.mark.django_db
+def test_stats_on_an_empty_database_count_nothing_waiting() -> None:
+    counts = json.loads(invoke("stats", "--format", "json").output)
+    assert counts["unallocated_cases"] == {"total": 0, "overdue": 0, "not_sifted": 0}
+    assert set(counts["escalations_by_state"].values()) == {0}
+    assert set(counts["transfers_by_state"].values()) == {0}
+    assert counts["first_appointments"] == {"held": 0, "held_late": 0, "waiting": 0, "overdue": 0}
+
+
+@pytest.mark.django_db
 def test_serve_runs_gunicorn_with_the_options_given(monkeypatch: pytest.MonkeyPatch) -> None:
     from probation.ops import serve
 

@@ -168,7 +168,16 @@ def test_responsibility_follows_the_sift(world: Any) -> None:
     public_interest = set(
         Registration.objects.filter(kind="public_interest").values_list("case_id", flat=True)
     )
-    for case in Case.objects.select_related("responsible_organisation", "contract_area"):
+    # Cases an escalation or a transfer moved after the sift, or whose sift before release is
+    # still due (held by the NPS meanwhile), are left out.
+    moved = Case.objects.filter(
+        Q(escalations__isnull=False) | Q(transfers__state="accepted") | Q(sifts__isnull=True)
+    )
+    cases = Case.objects.exclude(pk__in=moved).select_related(
+        "responsible_organisation", "contract_area"
+    )
+    assert cases.count() > PEOPLE * 0.9
+    for case in cases:
         assessment = latest.get(case.pk)
         if assessment is not None and (
             assessment.rosh in ("high", "very_high") or assessment.mappa_category is not None

@@ -10,11 +10,15 @@ The build is a list of ordered steps over a shared :class:`BuildContext`:
 * ``SETUP_STEPS`` run once first (reference data, staff, the plan of who lives where);
 * ``CHUNK_STEPS`` run for every chunk of people, inside the chunk's transaction: the first makes a
   :class:`Profile` per person (every random decision), the others write rows from the profiles;
-* ``FINISH_STEPS`` run once at the end (search name keys, every case's tier, the ``demo.built``
-  audit event).
+* ``FINISH_STEPS`` run once at the end (search name keys, a few escalations and transfers
+  through the per-case services, the ``demo.built`` audit event).
 
-Risk (:mod:`probation.demo.risk`) writes each case's assessment and registrations in a chunk step
-and computes every tier in a finish step. A later capability (allocation, contacts, EM...) adds its
+Risk (:mod:`probation.demo.risk`) writes each case's assessment and registrations in a chunk step.
+Allocation (:mod:`probation.demo.allocation`) follows in the same chunk: each case arrives from
+court held by the NPS with no officer, its tier is computed, the allocation machinery sifts it and
+a manager assigns it (but the backlog), then the cases that ended are closed and access lists
+written. :mod:`probation.demo.escalations` adds escalations and transfers in every state at the
+end. A later capability (contacts, EM...) adds its
 own step with :func:`add_step`, reading ``chunk.profiles``, ``chunk.cases`` and
 ``chunk.sentences``, and a :func:`add_reset_step` that empties its tables before the case data is
 deleted.
@@ -47,8 +51,17 @@ from probation.courts.models import (
     Sentence,
 )
 from probation.demo import data
+from probation.demo.allocation import (
+    ALLOCATION_MODELS,
+    step_assign,
+    step_closures,
+    step_first_appointments,
+    step_sift,
+    step_tiers,
+)
+from probation.demo.escalations import step_escalations_and_transfers
 from probation.demo.profiles import make_profile, step_plan
-from probation.demo.risk import step_risk, step_tiers
+from probation.demo.risk import step_risk
 from probation.demo.second_factor import needs_code, step_second_factors
 from probation.demo.staff import step_staff
 from probation.demo.world import (
@@ -66,7 +79,7 @@ from probation.demo.world import (
     Reference,
     WorldStep,
 )
-from probation.people.models import Address, Alias, Case, CaseAccess, NameKey, Person
+from probation.people.models import Address, Alias, Case, CaseAccess, CaseStatus, NameKey, Person
 from probation.people.names import name_key
 from probation.people.search_index import name_keys_register
 from probation.risk.models import Assessment, Registration, TierCalculation
@@ -229,18 +242,19 @@ def step_addresses_and_aliases(ctx: BuildContext, chunk: Chunk) -> None:
 
 
 def step_cases(ctx: BuildContext, chunk: Chunk) -> None:
-    orgs = ctx.ref.organisations
+    """Each case as it arrives from court: active, held by the NPS with no officer, in the court's
+    area. The allocation steps (:mod:`probation.demo.allocation`) hand it on; it is closed and
+    its access list written after that."""
+    nps = ctx.ref.organisations["NPS"]
     areas = ctx.ref.areas
     cases = [
         Case(
             person=person,
-            status=p.status,
-            responsible_organisation=orgs[p.organisation],
-            responsible_officer_id=p.officer_id,
+            status=CaseStatus.ACTIVE,
+            responsible_organisation=nps,
+            responsible_officer=None,
             contract_area=areas[p.area],
             opened_on=p.sentence_date,
-            closed_on=p.closed_on,
-            restricted=p.restricted,
         )
         for p, person in zip(chunk.profiles, chunk.people, strict=True)
     ]
@@ -327,6 +341,10 @@ def step_case_access(ctx: BuildContext, chunk: Chunk) -> None:
         for user_id, kind, reason in p.access
     ]
     _bulk(CaseAccess, entries)
+    restricted = [
+        case.pk for p, case in zip(chunk.profiles, chunk.cases, strict=True) if p.restricted
+    ]
+    Case.objects.filter(pk__in=restricted).update(restricted=True)
     ctx.counts["case_access_entries"] += len(entries)
 
 
@@ -365,6 +383,11 @@ CHUNK_STEPS: list[ChunkStep] = [
     step_history,
     step_court_and_sentences,
     step_risk,
+    step_tiers,
+    step_sift,
+    step_assign,
+    step_first_appointments,
+    step_closures,
     step_case_access,
 ]
 
@@ -377,8 +400,12 @@ def step_analyze(ctx: BuildContext) -> None:
             cursor.execute("ANALYZE")
 
 
-# Tiers last but the audit event: they depend on every fact the steps before wrote.
-FINISH_STEPS: list[WorldStep] = [step_name_keys, step_tiers, step_audit, step_analyze]
+FINISH_STEPS: list[WorldStep] = [
+    step_name_keys,
+    step_escalations_and_transfers,
+    step_audit,
+    step_analyze,
+]
 
 
 def reset_risk() -> None:
@@ -386,8 +413,13 @@ def reset_risk() -> None:
         _delete_all(model)
 
 
+def reset_allocation() -> None:
+    for model in ALLOCATION_MODELS:
+        _delete_all(model)
+
+
 # Run first by reset_world(): later capabilities empty their own tables here.
-RESET_STEPS: list[Callable[[], None]] = [reset_risk]
+RESET_STEPS: list[Callable[[], None]] = [reset_allocation, reset_risk]
 
 
 def add_step(

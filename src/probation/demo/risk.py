@@ -9,8 +9,8 @@ the risk app reads them from the record) and need severities from the answers
 :mod:`probation.rules.allocation`, so high and very high RoSH, MAPPA and high RSR cases are the
 NPS's, as the sift says.
 
-:func:`step_risk` writes the assessments and registrations of a chunk; :func:`step_tiers`, a finish
-step, computes every case's tier and history once with :mod:`probation.risk.batch`.
+:func:`step_risk` writes the assessments and registrations of a chunk; the chunk's tiers follow
+(:func:`probation.demo.allocation.step_tiers`, with :mod:`probation.risk.batch`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 
 from probation.demo import data
 from probation.demo.world import BATCH_SIZE, BuildContext, Chunk, Weighted, days
-from probation.risk.batch import recompute_all_tiers
 from probation.risk.facts import HistoryFacts, ogrs3_facts
 from probation.risk.models import Assessment, Registration
 from probation.risk.questionnaire import SECTIONS, YES_NO
@@ -481,11 +480,3 @@ def step_risk(ctx: BuildContext, chunk: Chunk) -> None:
     Registration.objects.bulk_create(registrations, batch_size=BATCH_SIZE)
     ctx.counts["assessments"] += len(assessments)
     ctx.counts["registrations"] += len(registrations)
-
-
-def step_tiers(ctx: BuildContext) -> None:
-    """Every case's tier and its first history entry, by the bulk recompute (no actor: system)."""
-    if ctx.phase:
-        ctx.phase("Computing tiers")
-    report = recompute_all_tiers(progress=ctx.progress)
-    ctx.counts["tier_calculations"] += report.changed

@@ -301,6 +301,7 @@ def _nps_staff(
             grade=_nps_grade,
             pool=_nps_pools,
             first_member=specs["nps.practitioner"] if demo else None,
+            first_manager=specs["nps.manager"] if demo else None,
         )
         _court_teams(writer, quota, specs, division=division, area_codes=area_codes)
         first_office = writer.office("NPS", f"{towns[0][0]} office", area_codes[0], division)

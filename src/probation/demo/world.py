@@ -66,6 +66,10 @@ DEMO_SIGNINS: tuple[SignInSpec, ...] = (
         "Merseyside CRC senior probation officer who allocates cases",
     ),
     SignInSpec(
+        "nps.manager", RoleCode.ALLOCATING_MANAGER, "NPS", "Owen", "Gallagher", "SPO",
+        "NPS senior probation officer (North West) who allocates and reviews escalations",
+    ),
+    SignInSpec(
         "court.officer", RoleCode.COURT_OFFICER, "NPS", "Imran", "Hussain", "PSO",
         "NPS court officer at Liverpool",
     ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from probation.rules.tiering import TIERS
 
@@ -125,12 +125,114 @@ def _register_builtin() -> None:
             lambda: group_count(Registration.objects.filter(ended_on__isnull=True), "kind"),
         ),
         ("audit_events", lambda: AuditEvent.objects.count()),
+        *_allocation_stats(),
     ]
     existing = dict(_REGISTRY)
     _REGISTRY.clear()
     for name, fn in builtin:
         _REGISTRY[name] = fn
     _REGISTRY.update(existing)  # registered by capabilities: after the built-in ones
+
+
+#: How many organisations ``active_cases_top_organisations`` lists.
+TOP_ORGANISATIONS = 10
+
+
+def _allocation_stats() -> list[tuple[str, StatFunction]]:
+    """Allocation (``docs/domain/allocation.md``): who holds the active cases, the backlog of
+    cases waiting for a practitioner, escalations, transfers, sifts and first appointments; a
+    step is overdue when today (Europe/London) is after its due day (ADR 0010, clocks 2)."""
+    from django.db.models import OuterRef, Q, Subquery
+    from django.utils import timezone
+
+    from probation.allocation.deadlines import first_appointments_due
+    from probation.allocation.models import (
+        OPEN_ESCALATION_STATES,
+        Escalation,
+        EscalationState,
+        FirstAppointment,
+        SiftDecision,
+        Transfer,
+        TransferState,
+    )
+    from probation.people.models import Case, CaseStatus
+    from probation.workforce.models import OrganisationKind
+
+    def active() -> QuerySet[Case]:
+        return Case.objects.filter(status=CaseStatus.ACTIVE)
+
+    def by_kind() -> dict[str, int]:
+        counts = dict.fromkeys(OrganisationKind.values, 0)
+        counts.update(group_count(active(), "responsible_organisation__kind"))
+        return {kind: n for kind, n in counts.items() if n or kind in ("nps", "crc")}
+
+    def top_organisations() -> dict[str, int]:
+        counts = group_count(active(), "responsible_organisation__code")
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        top = dict(ranked[:TOP_ORGANISATIONS])
+        rest = sum(n for _, n in ranked[TOP_ORGANISATIONS:])
+        return top | ({"others": rest} if rest else {})
+
+    def unallocated() -> dict[str, int]:
+        today = timezone.localdate()
+        latest_due = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
+        waiting = (
+            active()
+            .filter(responsible_officer__isnull=True)
+            .annotate(
+                due=Subquery(latest_due.values("assignment_due_on")[:1]),
+                sifted=Subquery(latest_due.values("pk")[:1]),
+            )
+        )
+        counts = waiting.aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(due__lt=today)),
+            not_sifted=Count("pk", filter=Q(sifted__isnull=True)),
+        )
+        return {key: counts[key] or 0 for key in ("total", "overdue", "not_sifted")}
+
+    def escalations() -> dict[str, int]:
+        today = timezone.localdate()
+        counts = dict.fromkeys(EscalationState.values, 0)
+        counts.update(group_count(Escalation.objects.all(), "state"))
+        counts["review_overdue"] = Escalation.objects.filter(
+            state__in=OPEN_ESCALATION_STATES, review_due_on__lt=today
+        ).count()
+        counts["transfer_in_overdue"] = Escalation.objects.filter(
+            state=EscalationState.CONFIRMED, transfer_due_on__lt=today
+        ).count()
+        return counts
+
+    def transfers() -> dict[str, int]:
+        counts = dict.fromkeys(TransferState.values, 0)
+        counts.update(group_count(Transfer.objects.all(), "state"))
+        counts["decision_overdue"] = Transfer.objects.filter(
+            state=TransferState.REQUESTED, decision_due_on__lt=timezone.localdate()
+        ).count()
+        return counts
+
+    def first_appointments() -> dict[str, int]:
+        due = first_appointments_due(cases=Case.objects.all()).aggregate(
+            waiting=Count("pk", filter=Q(is_overdue=False)),
+            overdue=Count("pk", filter=Q(is_overdue=True)),
+        )
+        held = FirstAppointment.objects.filter(held_on__isnull=False)
+        return {
+            "held": held.count(),
+            "held_late": held.filter(held_on__gt=F("due_on")).count(),
+            "waiting": due["waiting"] or 0,
+            "overdue": due["overdue"] or 0,
+        }
+
+    return [
+        ("active_cases_by_organisation_kind", by_kind),
+        ("active_cases_top_organisations", top_organisations),
+        ("unallocated_cases", unallocated),
+        ("escalations_by_state", escalations),
+        ("transfers_by_state", transfers),
+        ("sifts_by_trigger", lambda: group_count(SiftDecision.objects.all(), "trigger")),
+        ("first_appointments", first_appointments),
+    ]
 
 
 _TIER_RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(TIERS)}
