@@ -8,6 +8,7 @@ comparison all get the same answer, with the reasons for it:
 - :mod:`probation.rules.tiering` -- tiers A3..D0 and need severity (``tiering.md``)
 - :mod:`probation.rules.custody` -- disposals; release, licence and supervision dates
   (``sentences.md``)
+- :mod:`probation.rules.sentencing` -- what a court may impose (``sentences.md``, ADR 0011)
 - :mod:`probation.rules.enforcement` -- the warning rule (``enforcement.md``)
 - :mod:`probation.rules.workload` -- case points and capacity (``workload.md``)
 - :mod:`probation.rules.allocation` -- the NPS/CRC sift as a versioned policy (``allocation.md``)
