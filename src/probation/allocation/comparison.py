@@ -31,7 +31,7 @@ from probation.contracts.selectors import contract_areas_with_owners
 from probation.core.audit import AuditAction, AuditRecord, audit_many
 from probation.core.errors import InvalidInput
 from probation.courts.models import Court, CourtEvent
-from probation.people.models import Address, Case, CaseStatus
+from probation.people.models import Address, Case, CaseStatus, Person
 from probation.risk.models import Assessment, Registration, RegistrationKind
 from probation.rules.allocation import (
     DEFAULT_POLICY,
@@ -190,12 +190,12 @@ def _latest_assessments(ids: IdRange) -> dict[int, tuple[Any, ...]]:
     )
 
 
-def _home_areas(ids: IdRange, today: dt.date, codes: _Codes) -> dict[int, str]:
+def _home_areas(ids: IdRange, today: dt.date, codes: _Lookups) -> dict[int, str]:
     """The contract area of each person's current address (by person id): started, not ended,
     main first, then the latest start, then the latest recorded (as
     ``selectors._home_contract_area``)."""
     best: dict[int, tuple[bool, dt.date, int, int]] = {}
-    people = Case.objects.filter(id__gte=ids[0], id__lte=ids[1]).values("person_id")
+    people = Case.objects.filter(id__gte=ids[0], id__lte=ids[1]).order_by().values("person_id")
     rows = (
         Address.objects.filter(person_id__in=Subquery(people), starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
@@ -223,16 +223,17 @@ _FactsKey = tuple[str | None, int | None, Any, bool, str | None, str]
 
 
 @dataclass(frozen=True)
-class _Codes:
-    """The small reference tables, read once, so that the bulk reads need no joins: contract
-    area codes by id, the side (NPS or CRC) of each organisation, each court's area code."""
+class _Lookups:
+    """Read once, so that the bulk reads need no joins: contract area codes by id, the side (NPS
+    or CRC) of each organisation, each court's area code, and the people of no fixed abode."""
 
     areas: dict[int, str]
     sides: dict[int, str]
     court_areas: dict[int, str]
+    no_fixed_abode: frozenset[int]
 
     @classmethod
-    def read(cls) -> _Codes:
+    def read(cls) -> _Lookups:
         areas = dict(ContractArea.objects.values_list("id", "code"))
         sides = {
             pk: _SIDES[kind]
@@ -242,11 +243,14 @@ class _Codes:
         courts = {
             pk: areas[area] for pk, area in Court.objects.values_list("id", "contract_area_id")
         }
-        return cls(areas, sides, courts)
+        homeless = frozenset(
+            Person.objects.filter(no_fixed_abode=True).order_by().values_list("id", flat=True)
+        )
+        return cls(areas, sides, courts, homeless)
 
 
 def _chunk_facts(
-    ids: IdRange, today: dt.date, known: dict[_FactsKey, AllocationFacts], codes: _Codes
+    ids: IdRange, today: dt.date, known: dict[_FactsKey, AllocationFacts], codes: _Lookups
 ) -> list[CaseFacts]:
     """The active cases whose ids lie in ``ids`` (inclusive), with their sift facts: seven
     queries, however many cases. ``known`` keeps the facts already built, across chunks."""
@@ -256,7 +260,6 @@ def _chunk_facts(
         .values_list(
             "id",
             "person_id",
-            "person__no_fixed_abode",
             "contract_area_id",
             "responsible_organisation_id",
             "responsible_officer_id",
@@ -279,7 +282,7 @@ def _chunk_facts(
     homes = _home_areas(ids, today, codes)
     courts = _court_areas(ids)
     rows: list[CaseFacts] = []
-    for case_id, person_id, no_fixed_abode, area_id, organisation_id, officer_id in cases:
+    for case_id, person_id, area_id, organisation_id, officer_id in cases:
         assessment = assessments.get(case_id)
         court = courts.get(case_id)
         key: _FactsKey = (
@@ -287,7 +290,7 @@ def _chunk_facts(
             assessment[4] if assessment is not None else None,
             assessment[5] if assessment is not None else None,
             case_id in public_interest,
-            None if no_fixed_abode else homes.get(person_id),
+            None if person_id in codes.no_fixed_abode else homes.get(person_id),
             codes.court_areas[court[0]] if court is not None else codes.areas[area_id],
         )
         facts = known.get(key)
@@ -338,7 +341,7 @@ def sift_facts_in_bulk(
     today = timezone.localdate() if today is None else today
     ranges, _ = _id_ranges(chunk_size)
     known: dict[_FactsKey, AllocationFacts] = {}
-    codes = _Codes.read()
+    codes = _Lookups.read()
     for ids in ranges:
         yield from _chunk_facts(ids, today, known, codes)
 
@@ -655,7 +658,7 @@ def compare_policy(
     caseloads: dict[int, _Caseload] = defaultdict(_Caseload)
     outcomes = _Outcomes(policy)
     known: dict[_FactsKey, AllocationFacts] = {}
-    codes = _Codes.read()
+    codes = _Lookups.read()
     ranges, total = _id_ranges(chunk_size)
     done = 0
     for ids in ranges:
