@@ -13,9 +13,11 @@ from django.utils import timezone
 from probation.allocation.models import SiftDecision
 from probation.casework import services as casework_services
 from probation.core.audit import AuditAction
+from probation.core.errors import InvalidInput
 from probation.core.identifiers import format_pnc
 from probation.core.models import AuditEvent
 from probation.courts.models import ChargedOffence, Court, CourtEvent, Sentence
+from probation.courts.services import OffenceCharged
 from probation.people.models import Address, Case, Person
 from probation.risk import services as risk_services
 from probation.risk.models import TierCalculation
@@ -507,6 +509,48 @@ def test_likely_duplicates_by_name_and_date_of_birth_or_pnc_are_shown(client, of
     assert other_birthday.person.crn not in body
     checked = AuditEvent.objects.get(action=AuditAction.INTAKE_DUPLICATES_CHECKED, actor=officer)
     assert sorted(checked.details["matches"]) == sorted([typo.person.crn, same_pnc.person.crn])
+
+
+@pytest.mark.parametrize("visible", [True, False], ids=["visible-match", "hidden-record"])
+def test_a_pnc_number_already_recorded_cannot_make_a_new_person(client_for, visible):
+    officer = UserFactory(
+        organisation=organisation("NPS" if visible else "CRC-C12"), roles=["court_officer"]
+    )
+    CaseFactory(person=PersonFactory(forename="Someone", surname="Else", pnc_number=PNC))
+    client = client_for(officer)
+    client.get("/court/intake/start/")
+    step(client, "person", {**PERSON, "pnc_number": PNC})
+    response = step(client, "matches", {"match": "new"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "The PNC number is already on another person&#x27;s record" in body
+    assert client.get("/court/intake/address/")["Location"] == "/court/intake/matches/"
+
+
+def test_the_workflow_refuses_a_pnc_number_already_recorded(court_officer):
+    CaseFactory(person=PersonFactory(pnc_number=PNC))
+    people = Person.objects.count()
+    with pytest.raises(InvalidInput) as refused:
+        casework_services.intake_submit(
+            by_user=court_officer,
+            person=casework_services.NewPerson(
+                forename="Ada",
+                surname="Quartermain",
+                date_of_birth=dt.date(1990, 5, 17),
+                sex="female",
+                pnc_number=PNC,
+            ),
+            court=Court.objects.get(code="C08M01"),
+            hearing_date=dt.date(2025, 3, 3),
+            conviction_date=dt.date(2025, 3, 3),
+            offences=[OffenceCharged(offence("T001"), dt.date(2025, 1, 10), is_main=True)],
+            disposal="community_order",
+            sentence_date=dt.date(2025, 3, 3),
+            length_days=365,
+            requirements=[("unpaid_work", 100)],
+        )
+    assert refused.value.field == "pnc_number"
+    assert Person.objects.count() == people
 
 
 def test_a_match_the_officer_may_not_see_is_not_shown(client_for):

@@ -113,8 +113,11 @@ class MatchForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, matches: Sequence[Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, matches: Sequence[Any] = (), pnc_taken: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.pnc_taken = pnc_taken
         choices = [
             (
                 m.person.crn,
@@ -129,6 +132,15 @@ class MatchForm(forms.Form):
         field.choices = [*choices, (NEW_PERSON, label)]
         if not matches:
             self.fields["match"].label = "No existing record matches. Is this a new person?"
+
+    def clean_match(self) -> str:
+        choice = str(self.cleaned_data["match"])
+        if choice == NEW_PERSON and self.pnc_taken:
+            raise forms.ValidationError(
+                "The PNC number is already on another person's record: choose that record, or "
+                "go back and check the PNC number"
+            )
+        return choice
 
 
 class AddressForm(forms.Form):

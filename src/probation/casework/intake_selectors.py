@@ -40,6 +40,7 @@ __all__ = [
     "likely_matches",
     "offence_list",
     "offences_by_id",
+    "pnc_taken",
     "unused_crn",
 ]
 
@@ -86,6 +87,11 @@ def likely_matches(
                     "Similar name and the same date of birth"
                 )
     return list(found.values())[:MAX_MATCHES]
+
+
+def pnc_taken(pnc_number: str | None) -> bool:
+    """Whether a person already has this PNC number (it is unique), whoever may see them."""
+    return bool(pnc_number) and Person.objects.filter(pnc_number=pnc_number).exists()
 
 
 def case_for_intake(*, for_user: Any, crn: str) -> Case | None:

@@ -182,7 +182,9 @@ def _form(step: str, data: Any, state: State, user: Any) -> Any:
             date_of_birth=person["date_of_birth"],
             pnc_number=person["pnc_number"],
         )
-        return MatchForm(data, matches=state.matches)
+        return MatchForm(
+            data, matches=state.matches, pnc_taken=reads.pnc_taken(person["pnc_number"])
+        )
     if step == "address":
         return AddressForm(data, areas=reads.contract_area_list())
     if step == "court":

@@ -20,7 +20,7 @@ from django.db import transaction
 from probation.allocation import selectors as allocation_selectors
 from probation.allocation import services as allocation
 from probation.allocation.models import Escalation
-from probation.casework.intake_selectors import active_orders_of, unused_crn
+from probation.casework.intake_selectors import active_orders_of, pnc_taken, unused_crn
 from probation.core.errors import InvalidInput
 from probation.courts import services as courts
 from probation.courts.models import Court, CourtEvent, Disposal, EndedReason, Sentence
@@ -234,6 +234,10 @@ def intake_submit(
         raise InvalidInput("Choose what happens to the previous order", field="previous")
     created = person is not None
     if person is not None:
+        if pnc_taken(person.pnc_number):
+            raise InvalidInput(
+                "The PNC number is already on another person's record", field="pnc_number"
+            )
         case = people.person_create(
             by_user=by_user,
             crn=unused_crn(),
