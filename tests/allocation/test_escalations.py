@@ -29,6 +29,7 @@ from probation.people.selectors import cases_visible_to
 from probation.rules.clocks import escalation_review_due, transfer_in_due
 from tests.allocation.helpers import assess, manager_of, practitioner_of
 from tests.factories import CaseFactory, PersonFactory, organisation
+from tests.people.test_concurrency import postgresql, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -479,3 +480,44 @@ def test_the_crc_officer_of_an_escalated_case_opens_nothing_when_not_responsible
     escalation_confirm(escalation=under_review, by_user=nps_manager, reasons="High.")
     with pytest.raises(CaseNotAvailable):
         _record(case, crc_practitioner, rosh_public="very_high")
+
+
+# At the same moment (real threads on PostgreSQL) ---------------------------------------------
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_referrals_at_once_open_one_escalation():
+    case = CaseFactory(responsible_organisation=organisation("CRC-C08"))
+    referrers = [practitioner_of("CRC-C08"), manager_of("CRC-C08")]
+    results = run_together(
+        *[
+            lambda user=user: escalation_refer(case=case, by_user=user, reason="Risk rose.")
+            for user in referrers
+        ]
+    )
+    assert len([r for r in results if isinstance(r, Escalation)]) == 1
+    [refusal] = [r for r in results if not isinstance(r, Escalation)]
+    assert isinstance(refusal, Conflict), refusal
+    assert Escalation.objects.filter(case=case).count() == 1
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_confirmation_and_a_decline_at_once_decide_once():
+    case = CaseFactory(responsible_organisation=organisation("CRC-C08"))
+    nps = [manager_of("NPS"), manager_of("NPS")]
+    escalation = escalation_refer(case=case, by_user=practitioner_of("CRC-C08"), reason="Rose.")
+    escalation_review_start(escalation=escalation, by_user=nps[0])
+    results = run_together(
+        lambda: escalation_confirm(escalation=escalation, by_user=nps[0], reasons="High."),
+        lambda: escalation_decline(escalation=escalation, by_user=nps[1], reasons="Managed."),
+    )
+    [decided] = [r for r in results if isinstance(r, Escalation)]
+    [refusal] = [r for r in results if not isinstance(r, Escalation)]
+    assert isinstance(refusal, Conflict), refusal
+    escalation.refresh_from_db()
+    assert escalation.state == decided.state
+    case.refresh_from_db()
+    moved = case.responsible_organisation == organisation("NPS")
+    assert moved == (decided.state == EscalationState.CONFIRMED)
