@@ -246,7 +246,8 @@ def test_the_comparison_takes_a_fixed_number_of_queries(world):
     few = queries()
     for _ in range(5):
         _case("NPS", rsr="8.00", officer=world["po"])
-    assert queries() == few <= 12
+    # the areas, four lookups, the id range, six reads of the one chunk, the staff
+    assert queries() == few == 13
 
 
 def test_progress_is_reported_per_chunk(world):

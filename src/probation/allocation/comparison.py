@@ -252,7 +252,7 @@ class _Lookups:
 def _chunk_facts(
     ids: IdRange, today: dt.date, known: dict[_FactsKey, AllocationFacts], codes: _Lookups
 ) -> list[CaseFacts]:
-    """The active cases whose ids lie in ``ids`` (inclusive), with their sift facts: seven
+    """The active cases whose ids lie in ``ids`` (inclusive), with their sift facts: six
     queries, however many cases. ``known`` keeps the facts already built, across chunks."""
     cases = list(
         Case.objects.filter(id__gte=ids[0], id__lte=ids[1], status=CaseStatus.ACTIVE)
