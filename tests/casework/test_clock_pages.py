@@ -164,3 +164,15 @@ def test_the_manager_sees_counts_by_team(sifted, client_for):
     row = re.search(r"Liverpool North</th>(.*?)</tr>", table, re.S)
     assert row and re.findall(r">(\d+)<", row.group(1)) == ["2", "1", "1"]
     assert "Elsewhere" not in table
+
+
+def test_every_clock_of_the_nps_links_to_its_list(client_for):
+    from django.urls import reverse
+
+    from probation.casework.views import CLOCK_PAGES
+
+    body = client_for(manager_of("NPS")).get("/allocations/").content.decode()
+    for key, name in CLOCK_PAGES.items():
+        if key == "transfer-in":
+            continue  # escalated cases to take in are on this very list
+        assert f'href="{reverse(name)}"' in _clock_row(body, key), key

@@ -221,7 +221,7 @@ CLOCK_PAGES = {
     "sift": "casework:release-sifts",
     "assignment": "casework:unallocated",
     "first-appointment": "casework:first-appointments",
-    "escalation-review": "casework:escalations",
+    "escalation-review": "casework:escalation-queue",
     "transfer-in": "casework:unallocated",
     "transfer-decision": "casework:transfers",
 }
