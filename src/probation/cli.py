@@ -447,7 +447,7 @@ def allocation_compare(
         errors.print(error.message, style="red", markup=False)
         raise typer.Exit(code=2) from error
     bar = _progress_bar(errors)
-    task = bar.add_task("Comparing the policy over every active case", total=None)
+    task = bar.add_task("Comparing the policy", total=None)
 
     def progress(done: int, total: int) -> None:
         bar.update(task, total=total, completed=done)
