@@ -11,7 +11,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from probation.allocation.models import Escalation, EscalationState, EscalationTrigger
+from probation.allocation.models import (
+    Escalation,
+    EscalationState,
+    EscalationTrigger,
+    SiftDecision,
+)
 from probation.allocation.selectors import escalation_queue, unallocated_cases
 from probation.allocation.services import (
     case_assign,
@@ -260,6 +265,31 @@ def test_confirming_moves_the_case_to_the_nps_unallocated_and_the_crc_loses_it(
     assert event.before["organisation"] == "CRC-C08" and event.after["organisation"] == "NPS"
     assert event.before["officer"] == crc_practitioner.pk and event.after["officer"] is None
     assert event.details["reasons"] == "RoSH to a known adult is high."
+
+
+def test_a_confirmed_case_is_due_on_the_nps_list_by_the_transfer_in_day(
+    case, under_review, nps_manager
+):
+    # The CRC had the case from a sift long ago, whose assignment day is long past.
+    SiftDecision.objects.create(
+        case=case,
+        organisation=organisation("CRC-C08"),
+        contract_area=case.contract_area,
+        reasons=[["crc-default", "No NPS rule applies."]],
+        facts={},
+        policy_id="tr-2014",
+        policy_version=1,
+        trigger="sentence",
+        assignment_due_on=dt.date(2025, 1, 9),
+    )
+    escalation = escalation_confirm(escalation=under_review, by_user=nps_manager, reasons="High.")
+    [listed] = unallocated_cases(for_user=nps_manager, today=timezone.localdate())
+    assert listed.assignment_due_on == escalation.transfer_due_on
+    assert listed.is_overdue is False
+    [late] = unallocated_cases(
+        for_user=nps_manager, today=escalation.transfer_due_on + dt.timedelta(days=1)
+    )
+    assert late.is_overdue is True
 
 
 def test_a_referral_not_yet_under_review_is_not_confirmed(case, referred, nps_manager):

@@ -29,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Conditional
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from probation.allocation.models import (
@@ -368,9 +369,13 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
     Europe/London), then by due date, then tier (A3 first), then the oldest sift; cases with
     no due date (never sifted, or sifted before the clocks were kept) after. Each case carries
     ``assignment_due_on`` and ``is_overdue``, and its sift decisions, newest first, in
-    ``sift_history``."""
+    ``sift_history``. A case the NPS took by confirming a risk escalation is due by the
+    escalation's transfer-in day instead (``docs/adr/0012-risk-escalation.md``)."""
     today = timezone.localdate() if today is None else today
     latest = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
+    taken_in = Escalation.objects.filter(
+        case=OuterRef("pk"), state=EscalationState.CONFIRMED
+    ).order_by("-decided_at", "-id")
     tier_rank = Conditional(
         *[When(tier=tier, then=Value(i)) for i, tier in enumerate(TIERS)],
         default=Value(len(TIERS)),
@@ -391,7 +396,10 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
         .select_related("person")
         .annotate(
             sifted_at=Subquery(latest.values("decided_at")[:1]),
-            assignment_due_on=Subquery(latest.values("assignment_due_on")[:1]),
+            assignment_due_on=Coalesce(
+                Subquery(taken_in.values("transfer_due_on")[:1]),
+                Subquery(latest.values("assignment_due_on")[:1]),
+            ),
             tier_rank=tier_rank,
         )
         .annotate(is_overdue=is_overdue)
