@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from probation.allocation.models import Escalation, EscalationState
 from probation.allocation.services import (
@@ -328,3 +330,41 @@ def test_the_assessment_page_says_an_escalation_was_opened(case, crc_practitione
     assert "RoSH is now very high" in body
     escalation = Escalation.objects.get(case=case)
     assert escalation.trigger == "rosh_high" and escalation.referred_by is None
+
+
+# Hostile input ------------------------------------------------------------------------------
+
+HOSTILE = st.one_of(
+    st.text(max_size=6000),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=31), max_size=20),
+    st.sampled_from(["", " ", "start", "confirm", "decline", "-1", "99999999999999999999", "%00"]),
+)
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def test_the_referral_form_never_answers_5xx(case, crc_practitioner, client_for):
+    client = client_for(crc_practitioner)
+    fields = ["reason", "evidence", "case_version", "submission_token"]
+
+    @FUZZ
+    @given(st.fixed_dictionaries({}, optional=dict.fromkeys(fields, HOSTILE)))
+    def check(data: dict[str, str]) -> None:
+        assert client.post(_refer_url(case), data).status_code < 500, data
+
+    check()
+
+
+def test_the_decision_form_never_answers_5xx(case, referred, nps_manager, client_for):
+    client = client_for(nps_manager)
+    fields = ["action", "reasons", "case_version", "submission_token"]
+
+    @FUZZ
+    @given(st.fixed_dictionaries({}, optional=dict.fromkeys(fields, HOSTILE)))
+    def check(data: dict[str, str]) -> None:
+        assert client.post(_page_url(referred), data).status_code < 500, data
+
+    check()
