@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -368,3 +370,16 @@ def test_the_decision_form_never_answers_5xx(case, referred, nps_manager, client
         assert client.post(_page_url(referred), data).status_code < 500, data
 
     check()
+
+
+def test_the_queue_page_makes_a_fixed_number_of_queries(crc_practitioner, nps_manager, client_for):
+    client = client_for(nps_manager)
+    counts = []
+    for n in (1, 6):
+        while Escalation.objects.count() < n:
+            other = CaseFactory(responsible_organisation=organisation("CRC-C08"))
+            escalation_refer(case=other, by_user=crc_practitioner, reason="Risk rose.")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/escalations/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
