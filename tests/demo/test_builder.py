@@ -13,6 +13,7 @@ import pytest
 from probation.core.audit import AuditAction, audit
 from probation.courts.models import PreviousSanction, Sentence
 from probation.demo import data
+from probation.demo.allocation import ALLOCATION_MODELS
 from probation.demo.builder import build_world, demo_signins, reset_world, run_demo, world_state
 from probation.demo.profiles import share_out
 from probation.demo.world import DEMO_USERNAMES, DemoError
@@ -118,10 +119,11 @@ def test_reset_empties_case_data_and_demo_staff_but_keeps_audited_staff(world: A
     practitioner = User.objects.get(username="practitioner")
     audit(practitioner, AuditAction.CASE_VIEWED)
     assert Assessment.objects.exists() and TierCalculation.objects.exists()
+    assert all(model.objects.exists() for model in ALLOCATION_MODELS)
     removed = reset_world()
     assert removed["people"] == PEOPLE
     assert not Person.objects.exists() and not Case.objects.exists()
-    for model in (Assessment, Registration, TierCalculation):
+    for model in (Assessment, Registration, TierCalculation, *ALLOCATION_MODELS):
         assert not model.objects.exists(), model
     assert world_state() == "none"
     assert demo_signins() == []

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from probation.allocation.deadlines import custody_sifts_due
@@ -656,13 +656,15 @@ def cases_assign(*, assignments: Sequence[CaseToAssign], by_user: Any) -> list[A
             )
         )
     rows = Assignment.objects.bulk_create(rows, batch_size=_BULK_BATCH)
-    by_officer: dict[int, list[int]] = defaultdict(list)
-    for item, row in zip(assignments, rows, strict=True):
-        by_officer[row.officer_id].append(row.case_id)
-        locked[row.case_id].responsible_officer = item.officer
+    for item in assignments:
+        locked[item.case.pk].responsible_officer = item.officer
         item.case.responsible_officer = item.officer
-    for officer_id, ids in by_officer.items():
-        Case.objects.filter(pk__in=ids).update(responsible_officer_id=officer_id)
+    # One statement however many officers: each case takes the officer of its newest assignment,
+    # the one just written (the case rows are locked).
+    newest = Assignment.objects.filter(case_id=OuterRef("pk")).order_by("-pk")
+    Case.objects.filter(pk__in=list(locked)).update(
+        responsible_officer_id=Subquery(newest.values("officer_id")[:1])
+    )
     transferred = _escalations_transferred_many(rows, organisation=by_user.organisation)
     audit_many(
         AuditRecord(
