@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from probation.allocation.comparison import (
     NO_RULE_NOW,
+    area_caseloads,
     compare_policy,
     parse_policy,
     sift_facts_in_bulk,
@@ -31,6 +32,7 @@ from tests.factories import (
     AddressFactory,
     CaseFactory,
     CourtEventFactory,
+    UserFactory,
     area,
     organisation,
 )
@@ -370,3 +372,42 @@ def test_a_bad_policy_is_refused_naming_the_field(text, field, words):
 def test_a_good_policy_is_read():
     policy = parse_policy(NO_RSR.to_json().encode())
     assert policy == NO_RSR
+
+
+# The contract manager's home ------------------------------------------------------------------
+
+
+def _sifted_waiting(code: str, due: dt.date) -> Case:
+    case = _case(f"CRC-{code}", home=code)
+    SiftDecision.objects.create(
+        case=case,
+        organisation=organisation(f"CRC-{code}"),
+        contract_area=area(code),
+        reasons=[],
+        facts={},
+        policy_id="tr-2014",
+        policy_version=1,
+        trigger="sentence",
+        assignment_due_on=due,
+    )
+    return case
+
+
+def test_the_area_caseloads_count_by_organisation_waiting_and_overdue(world):
+    today = dt.date(2026, 11, 30)
+    _sifted_waiting("C08", today - dt.timedelta(days=1))  # overdue
+    _sifted_waiting("C08", today)  # due today: still in time
+    manager = UserFactory(organisation=organisation("MOJ"), roles=["contract_manager"])
+    with CaptureQueriesContext(connection) as captured:
+        areas = {row.code: row for row in area_caseloads(for_user=manager, today=today)}
+    assert len(captured) <= 5  # the counts, the overdue, the areas and their owners
+    assert len(areas) == 21
+    c08 = areas["C08"]
+    # CaseFactory files every case under C08 unless told otherwise.
+    assert (c08.nps, c08.crc, c08.unallocated, c08.overdue) == (8, 4, 3, 1)
+    assert c08.cases == 12
+
+
+def test_a_crc_sees_only_its_own_areas_caseload(world):
+    manager = UserFactory(organisation=organisation("CRC-C12"), roles=["contract_manager"])
+    assert [row.code for row in area_caseloads(for_user=manager)] == ["C12"]
