@@ -172,3 +172,30 @@ def test_no_overdue_count_when_nothing_is_overdue(waiting, manager, client_for):
     body = client_for(manager).get("/allocations/").content.decode()
     assert "Due " in body
     assert 'data-testid="overdue-count"' not in body and "govuk-tag--red" not in body
+
+
+def test_the_manager_chooses_within_their_team_unless_they_ask_for_another(waiting, client_for):
+    from probation.workforce.models import Team
+
+    north = Team.objects.create(organisation=organisation("CRC-C08"), name="North")
+    south = Team.objects.create(organisation=organisation("CRC-C08"), name="South")
+    foreign = Team.objects.create(organisation=organisation("CRC-C05"), name="Foreign")
+    manager = manager_of("CRC-C08", team=north)
+    practitioner_of("CRC-C08", first_name="Nadia", last_name="Northcote", team=north)
+    practitioner_of("CRC-C08", first_name="Simon", last_name="Southgate", team=south)
+    client = client_for(manager)
+
+    def shown(query: str = "") -> str:
+        body = client.get(_choose_url(waiting) + query).content.decode()
+        return body[body.index('data-testid="practitioner-table"') :]
+
+    default = shown()
+    assert "Northcote" in default and "Southgate" not in default
+    assert "Practitioners of Merseyside CRC: North" in default
+    assert "Southgate" in shown(f"?team={south.pk}") and "Northcote" not in shown(
+        f"?team={south.pk}"
+    )
+    everyone = shown("?team=all")
+    assert "Northcote" in everyone and "Southgate" in everyone
+    assert "Southgate" not in shown(f"?team={foreign.pk}")  # not the organisation's: the default
+    assert "Southgate" not in shown("?team=%F0%9F%92%A5")  # nonsense: the default

@@ -265,10 +265,13 @@ class PractitionerChoice:
         return self.capacity_after > 100
 
 
-def practitioner_choices(*, case: Case, for_user: Any) -> list[PractitionerChoice]:
-    """The active practitioners of ``for_user``'s organisation (the case's responsible one) with
-    their grade, caseload, points and capacity now and after taking ``case``, and whether they
-    may take it; by grade (PO, PSO, PQiP), then capacity after, lowest first.
+def practitioner_choices(
+    *, case: Case, for_user: Any, team_id: int | None = None
+) -> list[PractitionerChoice]:
+    """The active practitioners of ``for_user``'s organisation (the case's responsible one),
+    of team ``team_id`` when given, with their grade, caseload, points and capacity now and
+    after taking ``case``, and whether they may take it; by grade (PO, PSO, PQiP), then
+    capacity after, lowest first.
 
     A fixed number of queries however large the team. Workload counts every active case of each
     practitioner: a figure, which shows no case.
@@ -276,15 +279,14 @@ def practitioner_choices(*, case: Case, for_user: Any) -> list[PractitionerChoic
     if not cases_visible_to(for_user).filter(pk=case.pk).exists():
         return []
     today = timezone.localdate()
-    officers = list(
-        User.objects.filter(
-            organisation_id=case.responsible_organisation_id,
-            is_active=True,
-            roles__code=RoleCode.PRACTITIONER,
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
+    staff = User.objects.filter(
+        organisation_id=case.responsible_organisation_id,
+        is_active=True,
+        roles__code=RoleCode.PRACTITIONER,
     )
+    if team_id is not None:
+        staff = staff.filter(team_id=team_id)
+    officers = list(staff.distinct().order_by("last_name", "first_name", "pk"))
     # No ordering (a case's default order joins the person), and the sentences by a subquery,
     # not a list of every held case's id (tens of thousands at national scale): ADR 0014.
     held_cases = Case.objects.filter(

@@ -48,6 +48,7 @@ from probation.people.selectors import (
 from probation.risk.permissions import may_record_risk
 from probation.risk.selectors import risk_summary
 from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
+from probation.workforce.models import Team
 
 __all__ = [
     "case_facts",
@@ -127,17 +128,42 @@ def _may_allocate(case: Case, user: Any) -> bool:
     )
 
 
-def choose_practitioner_page(case: Case, *, for_user: Any) -> dict[str, Any]:
+def choose_practitioner_page(
+    case: Case, *, for_user: Any, team: str | None = None
+) -> dict[str, Any]:
     """The choice of practitioners for a case released to ``for_user``: the case, why the sift
     sent it here, and each practitioner's workload and eligibility (none unless ``for_user``
-    manages the organisation responsible for the case)."""
+    manages the organisation responsible for the case).
+
+    A manager chooses within a team (docs/adr/0017-allocation-clocks-and-notices.md, decision
+    6): by default their own, or another team of the organisation (``team`` its id), or every
+    practitioner of the organisation (``team`` "all"); a team that is not the organisation's is
+    the default."""
     may_allocate = _may_allocate(case, for_user)
+    teams = list(
+        Team.objects.filter(organisation_id=case.responsible_organisation_id)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+    team_ids = {pk for pk, _ in teams}
+    chosen: int | None
+    if team == "all" or not teams:
+        chosen = None
+    elif team is not None and team.isascii() and team.isdigit() and int(team) in team_ids:
+        chosen = int(team)
+    else:
+        chosen = for_user.team_id if for_user.team_id in team_ids else None
+    choices = (
+        practitioner_choices(case=case, for_user=for_user, team_id=chosen) if may_allocate else []
+    )
     return {
         "case": case,
         "person": case.person,
         "sift": latest_sift(case),
         "may_allocate": may_allocate,
-        "choices": practitioner_choices(case=case, for_user=for_user) if may_allocate else [],
+        "choices": choices,
+        "teams": teams,
+        "chosen_team": chosen,
     }
 
 

@@ -261,5 +261,10 @@ def choose_practitioner(request: HttpRequest, case: Case) -> HttpResponse:
     return render(
         request,
         "casework/choose_practitioner.html",
-        {**choose_practitioner_page(case, for_user=request.user), "form": form},
+        {
+            **choose_practitioner_page(
+                case, for_user=request.user, team=request.GET.get("team", "")[:20] or None
+            ),
+            "form": form,
+        },
     )
