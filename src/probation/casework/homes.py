@@ -80,12 +80,12 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
     if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
         items.append(NavigationItem("Allocations", reverse("casework:unallocated"), "allocations"))
+        items.append(NavigationItem("Transfers", reverse("casework:transfers"), "transfers"))
+        items.append(NavigationItem("Workload", reverse("casework:team-workload"), "workload"))
     if is_escalation_reviewer(user):
         items.append(
             NavigationItem("Escalations", reverse("casework:escalation-queue"), "escalations")
         )
-        items.append(NavigationItem("Transfers", reverse("casework:transfers"), "transfers"))
-        items.append(NavigationItem("Workload", reverse("casework:team-workload"), "workload"))
     if may_compare(user):
         items.append(
             NavigationItem("Compare policies", reverse("casework:policy-compare"), "policy")
