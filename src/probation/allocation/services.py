@@ -474,9 +474,16 @@ class CaseToAssign(NamedTuple):
     assigned_at: dt.datetime | None = None
 
 
+#: A locked case's version moved on, in the update that writes a bulk service's change.
+_NEXT_VERSION = F("version") + 1
+
+
 def _lock_cases(cases: Sequence[Case], by_user: Any) -> dict[int, Case]:
     """Every case locked and its version moved on, as :func:`begin_case_change` does one case;
-    refused (:class:`CaseNotAvailable`) unless ``by_user`` (when a user) may see them all."""
+    refused (:class:`CaseNotAvailable`) unless ``by_user`` (when a user) may see them all.
+
+    The new version is on the instances; the caller writes it (``_NEXT_VERSION``) in the update
+    that makes its change, so each case row is updated once, not twice."""
     ids = [case.pk for case in cases]
     if len(set(ids)) != len(ids):
         raise InvalidInput("A case is listed twice.")
@@ -486,7 +493,6 @@ def _lock_cases(cases: Sequence[Case], by_user: Any) -> dict[int, Case]:
         case.pk: case
         for case in Case.objects.select_for_update().select_related("person").filter(pk__in=ids)
     }
-    Case.objects.filter(pk__in=ids).update(version=F("version") + 1)
     for case in locked.values():
         case.version += 1
     for case in cases:
@@ -544,6 +550,7 @@ def cases_sift(*, sifts: Sequence[CaseToSift], by_user: Any) -> list[SiftDecisio
         _hand_over(item.case, row)
     for (organisation_id, area_id), ids in handed.items():
         Case.objects.filter(pk__in=ids).update(
+            version=_NEXT_VERSION,
             responsible_organisation_id=organisation_id,
             responsible_officer=None,
             contract_area_id=area_id,
@@ -663,7 +670,7 @@ def cases_assign(*, assignments: Sequence[CaseToAssign], by_user: Any) -> list[A
     # the one just written (the case rows are locked).
     newest = Assignment.objects.filter(case_id=OuterRef("pk")).order_by("-pk")
     Case.objects.filter(pk__in=list(locked)).update(
-        responsible_officer_id=Subquery(newest.values("officer_id")[:1])
+        version=_NEXT_VERSION, responsible_officer_id=Subquery(newest.values("officer_id")[:1])
     )
     transferred = _escalations_transferred_many(rows, organisation=by_user.organisation)
     audit_many(
