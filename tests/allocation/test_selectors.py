@@ -15,6 +15,7 @@ from probation.allocation.selectors import (
     overdue_count,
     practitioner_choices,
     unallocated_cases,
+    unallocated_page,
 )
 from probation.allocation.services import case_sift
 from probation.rules import workload
@@ -89,8 +90,16 @@ def test_the_unallocated_list_is_overdue_first_then_by_due_date_then_tier(
     assert cases[2].assignment_due_on == dt.date(2026, 11, 30)  # due today: not yet overdue
     assert cases[-1].assignment_due_on is None
     assert overdue_count(listed) == 2
-    assert cases[0].sift_history[0].reasons[0][0] == "crc-default"
-    assert cases[-1].sift_history == []
+    page = unallocated_page(
+        for_user=crc_manager, number=1, page_size=5, today=dt.date(2026, 11, 30)
+    )
+    assert list(page) == cases[:5] and page.paginator.count == 7
+    assert page[0].sift_history[0].reasons[0][0] == "crc-default"
+    assert page[0].person.crn == overdue_early.person.crn
+    last = unallocated_page(
+        for_user=crc_manager, number=2, page_size=5, today=dt.date(2026, 11, 30)
+    )
+    assert list(last) == cases[5:] and last[-1].sift_history == []
     assert overdue_count(unallocated_cases(for_user=crc_manager, today=dt.date(2026, 11, 18))) == 0
 
 
@@ -167,9 +176,8 @@ def test_the_choice_of_practitioners_takes_a_fixed_number_of_queries(unallocated
 def test_the_unallocated_list_takes_a_fixed_number_of_queries(crc_manager, court_officer):
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            cases = unallocated_cases(for_user=crc_manager)
-            overdue_count(cases)
-            for case in cases:
+            overdue_count(unallocated_cases(for_user=crc_manager))
+            for case in unallocated_page(for_user=crc_manager, number=1, page_size=50):
                 _ = case.person.crn, case.sift_history, case.assignment_due_on, case.is_overdue
         return len(queries)
 

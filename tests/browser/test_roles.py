@@ -50,7 +50,7 @@ HOMES = {
     "practitioner": ("/cases/", "My cases"),
     "nps.practitioner": ("/cases/", "My cases"),
     "manager": ("/allocations/", "Cases to allocate"),
-    "court.officer": ("/home/", "Court work"),
+    "court.officer": ("/court/", "Court work"),
     "enforcement.officer": ("/home/", "Enforcement"),
     "monitoring.operator": ("/home/", "Electronic monitoring"),
     "contract.manager": ("/contracts/", "Contracts"),

@@ -50,6 +50,10 @@ __all__ = [
     "release_sift_horizon",
 ]
 
+#: How far back the sift before release looks for a release that was never sifted: one older
+#: than this is a gap in the record for a report, not a sift the NPS can still make in time
+#: (docs/adr/0017-allocation-clocks-and-notices.md, decision 2).
+RELEASES_LOOKED_BACK = dt.timedelta(days=183)
 CUSTODIAL_DISPOSALS = (Disposal.CUSTODY, Disposal.CUSTODY_EXTENDED, Disposal.CUSTODY_INDETERMINATE)
 
 
@@ -92,7 +96,7 @@ def custody_sifts_due(*, cases: QuerySet[Case], today: dt.date | None = None) ->
             case__in=cases.filter(status=CaseStatus.ACTIVE),
             status=SentenceStatus.ACTIVE,
             disposal__in=CUSTODIAL_DISPOSALS,
-            release_date__isnull=False,
+            release_date__gte=today - RELEASES_LOOKED_BACK,
             release_date__lte=horizon,
         )
         .exclude(_sifted_since_sentence())

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -80,6 +81,7 @@ __all__ = [
     "report_points_by_officer",
     "sift_facts",
     "unallocated_cases",
+    "unallocated_page",
 ]
 
 #: The grades a manager chooses from, in the order the list shows them (``allocation.md`` §2).
@@ -368,10 +370,10 @@ def _and(items: list[str]) -> str:
 def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySet[Case]:
     """Active cases of ``for_user``'s organisation with no responsible officer: overdue first
     (the latest sift's ``assignment_due_on`` before ``today``, by default today in
-    Europe/London), then by due date, then tier (A3 first), then the oldest sift; cases with
-    no due date (never sifted, or sifted before the clocks were kept) after. Each case carries
-    ``assignment_due_on`` and ``is_overdue``, and its sift decisions, newest first, in
-    ``sift_history``. A case the NPS took by confirming a risk escalation is due by the
+    Europe/London), then by due date, then tier (A3 first), then the oldest sift, then the
+    oldest case; cases with no due date (never sifted, or sifted before the clocks were kept)
+    after. Each case carries ``assignment_due_on`` and ``is_overdue``; a page of them with the
+    person and the sift history is :func:`unallocated_page`. A case the NPS took by confirming a risk escalation is due by the
     escalation's transfer-in day instead (``docs/adr/0012-risk-escalation.md``)."""
     today = timezone.localdate() if today is None else today
     latest = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
@@ -395,7 +397,6 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
             responsible_organisation_id=for_user.organisation_id,
             responsible_officer__isnull=True,
         )
-        .select_related("person")
         .annotate(
             sifted_at=Subquery(latest.values("decided_at")[:1]),
             assignment_due_on=Coalesce(
@@ -405,6 +406,32 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
             tier_rank=tier_rank,
         )
         .annotate(is_overdue=is_overdue)
+        .order_by(
+            F("is_overdue").desc(),
+            F("assignment_due_on").asc(nulls_last=True),
+            "tier_rank",
+            F("sifted_at").asc(nulls_last=True),
+            "pk",
+        )
+    )
+
+
+def unallocated_page(
+    *, for_user: Any, number: int, page_size: int, today: dt.date | None = None
+) -> Page[Case]:
+    """Page ``number`` of :func:`unallocated_cases`, each case with its person and its sift
+    decisions, newest first, in ``sift_history``.
+
+    Two steps, so that a national list stays quick: the page's case ids in the list's order
+    (the order needs no other table), then those cases with what the page shows
+    (docs/adr/0017-allocation-clocks-and-notices.md, decision 8)."""
+    cases = unallocated_cases(for_user=for_user, today=today)
+    page: Page[Any] = Paginator(cases.values_list("pk", flat=True), page_size).get_page(number)
+    ids = list(page.object_list)
+    loaded = {
+        case.pk: case
+        for case in cases.filter(pk__in=ids)
+        .select_related("person")
         .prefetch_related(
             Prefetch(
                 "sifts",
@@ -412,15 +439,9 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
                 to_attr="sift_history",
             )
         )
-        .order_by(
-            F("is_overdue").desc(),
-            F("assignment_due_on").asc(nulls_last=True),
-            "tier_rank",
-            F("sifted_at").asc(nulls_last=True),
-            "person__surname",
-            "pk",
-        )
-    )
+    }
+    page.object_list = [loaded[pk] for pk in ids if pk in loaded]
+    return page
 
 
 def overdue_count(cases: QuerySet[Case]) -> int:

@@ -6,8 +6,10 @@ case :mod:`probation.people.access` has already released (and audited).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
@@ -26,8 +28,10 @@ from probation.allocation.selectors import (
     practitioner_by_id,
     practitioner_choices,
     unallocated_cases,
+    unallocated_page,
 )
 from probation.allocation.services import ASSIGNING_ROLES
+from probation.allocation.teams import TeamCount, team_counts
 from probation.contracts.selectors import contract_areas_with_owners
 from probation.courts.models import Sentence, SentenceStatus
 from probation.courts.selectors import (
@@ -50,6 +54,8 @@ from probation.risk.selectors import risk_summary
 from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
 from probation.workforce.models import Team
 
+T = TypeVar("T")
+
 __all__ = [
     "case_facts",
     "case_record",
@@ -58,12 +64,14 @@ __all__ = [
     "contract_areas_with_owners",
     "first_appointments_page",
     "manager_clocks",
+    "manager_team_counts",
     "new_allocations",
     "overdue_count",
     "practitioner_by_id",
     "release_sifts_page",
     "search_page",
     "unallocated_cases",
+    "unallocated_page",
 ]
 
 
@@ -173,9 +181,27 @@ def choose_practitioner_page(
 CLOCK_LIST_LIMIT = 200
 
 
+#: How old, in seconds, the counts on a manager's home may be (ADR 0017, decision 9).
+COUNTS_MAX_AGE = 60
+
+
+def _counted(key: str, count: Callable[[], T]) -> T:
+    value = cache.get(key)
+    if value is None:
+        value = count()
+        cache.set(key, value, COUNTS_MAX_AGE)
+    return value
+
+
 def manager_clocks(*, for_user: Any) -> list[ClockCount]:
-    """The manager's clocks: each step with what is waiting and what is overdue."""
-    return overdue_clocks(for_user=for_user)
+    """The manager's clocks: each step with what is waiting and what is overdue, counted at
+    most a minute ago."""
+    return _counted(f"clocks:{for_user.pk}", lambda: overdue_clocks(for_user=for_user))
+
+
+def manager_team_counts(*, for_user: Any) -> list[TeamCount]:
+    """The counts by team of the manager's organisation, counted at most a minute ago."""
+    return _counted(f"teams:{for_user.pk}", lambda: team_counts(for_user=for_user))
 
 
 def release_sifts_page(*, for_user: Any) -> list[Sentence]:

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from probation.allocation import services as allocation
 from probation.allocation.forms import AssignForm
-from probation.allocation.teams import team_counts
 from probation.casework import services
 from probation.casework.escalation_views import overview_escalations
 from probation.casework.homes import home_url, primary_role
@@ -29,11 +28,13 @@ from probation.casework.selectors import (
     choose_practitioner_page,
     contract_areas_with_owners,
     manager_clocks,
+    manager_team_counts,
     new_allocations,
     overdue_count,
     practitioner_by_id,
     search_page,
     unallocated_cases,
+    unallocated_page,
 )
 from probation.casework.transfer_views import transfer_panel
 from probation.core.audit import AuditAction
@@ -191,9 +192,8 @@ def unallocated(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*allocation.ASSIGNING_ROLES):
         role_refused(user=user, page="cases to allocate", path=request.path)
         raise PermissionDenied
-    cases = unallocated_cases(for_user=user)
-    page = Paginator(cases, PAGE_SIZE).get_page(_page_number(request))
-    overdue = overdue_count(cases) if page.paginator.count else 0
+    page = unallocated_page(for_user=user, number=_page_number(request), page_size=PAGE_SIZE)
+    overdue = overdue_count(unallocated_cases(for_user=user)) if page.paginator.count else 0
     reads_audited(
         user=user,
         action=AuditAction.CASES_LISTED,
@@ -211,7 +211,7 @@ def unallocated(request: HttpRequest) -> HttpResponse:
             "page": page,
             "overdue": overdue,
             "clocks": _clock_rows(user),
-            "teams": team_counts(for_user=user),
+            "teams": manager_team_counts(for_user=user),
         },
     )
 

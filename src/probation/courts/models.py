@@ -188,7 +188,18 @@ class Sentence(models.Model):
 
     class Meta:
         ordering = ["-sentence_date"]
-        indexes = [models.Index(fields=["case", "status"], name="sentence_case_status")]
+        indexes = [
+            models.Index(fields=["case", "status"], name="sentence_case_status"),
+            # The custodial releases coming up, for the sift before release (allocation.md §3).
+            models.Index(
+                fields=["release_date"],
+                condition=models.Q(
+                    status="active",
+                    disposal__in=["custody", "custody_extended", "custody_indeterminate"],
+                ),
+                name="sentence_custody_release",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_disposal_display()} ({self.sentence_date})"

@@ -144,6 +144,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["responsible_organisation", "status"], name="case_org_status"),
             models.Index(fields=["responsible_officer", "status"], name="case_officer_status"),
+            # The cases each organisation has still to allocate (allocation.md §2).
+            models.Index(
+                fields=["responsible_organisation"],
+                condition=models.Q(responsible_officer__isnull=True, status="active"),
+                name="case_unallocated",
+            ),
         ]
 
     def __str__(self) -> str:
