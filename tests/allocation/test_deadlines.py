@@ -213,3 +213,34 @@ class TestManagerClocks:
 
     def test_a_practitioner_has_no_manager_clocks(self) -> None:
         assert overdue_clocks(for_user=practitioner_of("CRC-C08")) == []
+
+
+class TestTheWaitIsKeptOnTheCase:
+    """Each hand-over to an organisation writes, on the case, since when it waits and by when a
+    practitioner is due, which the list of cases to allocate reads (ADR 0017, decision 8)."""
+
+    def test_the_sift_sets_the_wait(self, unallocated_case: Any) -> None:
+        sift = case_sift(case=unallocated_case, by_user=None, trigger="sentence")
+        case = Case.objects.get(pk=unallocated_case.pk)
+        assert case.awaiting_since == sift.decided_at
+        assert case.assignment_due_on == sift.assignment_due_on is not None
+
+    def test_a_confirmed_escalation_sets_the_transfer_in_day(self, unallocated_case: Any) -> None:
+        from probation.allocation.services import (
+            escalation_confirm,
+            escalation_refer,
+            escalation_review_start,
+        )
+
+        officer = practitioner_of("CRC-C08")
+        case_assign(case=unallocated_case, officer=officer, by_user=manager_of("CRC-C08"))
+        escalation = escalation_refer(case=unallocated_case, by_user=officer, reason="RoSH high")
+        reviewer = manager_of("NPS")
+        escalation_review_start(escalation=escalation, by_user=reviewer)
+        escalation = escalation_confirm(
+            escalation=escalation, by_user=reviewer, reasons="The NPS manages high risk."
+        )
+        case = Case.objects.get(pk=unallocated_case.pk)
+        assert case.responsible_officer is None
+        assert case.assignment_due_on == escalation.transfer_due_on is not None
+        assert case.awaiting_since == escalation.decided_at

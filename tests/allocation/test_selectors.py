@@ -57,8 +57,12 @@ def test_the_unallocated_list_is_overdue_first_then_by_due_date_then_tier(
         case = CaseFactory(responsible_organisation=organisation("CRC-C08"), tier=tier)
         assess(case)
         sift = case_sift(case=case, by_user=court_officer, trigger="sentence")
+        # As if the sift had been made earlier: its row, and the clock it set on the case.
         type(sift).objects.filter(pk=sift.pk).update(
             decided_at=at + dt.timedelta(days=days), assignment_due_on=due
+        )
+        type(case).objects.filter(pk=case.pk).update(
+            awaiting_since=at + dt.timedelta(days=days), assignment_due_on=due
         )
         return case
 

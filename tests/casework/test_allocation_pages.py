@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from probation.allocation.models import Assignment, SiftDecision
+from probation.allocation.models import Assignment
 from probation.allocation.services import case_assign, case_sift
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
+from probation.people.models import Case
 from tests.allocation.helpers import assess, manager_of, practitioner_of
 from tests.factories import CaseFactory, PersonFactory, organisation
 
@@ -156,8 +157,9 @@ def test_the_list_shows_when_a_practitioner_is_due_and_puts_overdue_cases_first(
     )
     assess(late)
     case_sift(case=late, by_user=court_officer, trigger="sentence")
-    SiftDecision.objects.filter(case=waiting).update(assignment_due_on=today)
-    SiftDecision.objects.filter(case=late).update(assignment_due_on=today - dt.timedelta(days=1))
+    # The clock the sift set, moved back as if the sifts had been made earlier.
+    Case.objects.filter(pk=waiting.pk).update(assignment_due_on=today)
+    Case.objects.filter(pk=late.pk).update(assignment_due_on=today - dt.timedelta(days=1))
     body = client_for(manager).get("/allocations/").content.decode()
     assert "1 case is overdue" in body
     assert body.index("Zebedee") < body.index("Quillfeather")  # overdue first

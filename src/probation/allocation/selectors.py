@@ -25,12 +25,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models import Case as Conditional
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from probation.allocation.models import (
@@ -369,17 +367,14 @@ def _and(items: list[str]) -> str:
 
 def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySet[Case]:
     """Active cases of ``for_user``'s organisation with no responsible officer: overdue first
-    (the latest sift's ``assignment_due_on`` before ``today``, by default today in
-    Europe/London), then by due date, then tier (A3 first), then the oldest sift, then the
-    oldest case; cases with no due date (never sifted, or sifted before the clocks were kept)
-    after. Each case carries ``assignment_due_on`` and ``is_overdue``; a page of them with the
-    person and the sift history is :func:`unallocated_page`. A case the NPS took by confirming a risk escalation is due by the
-    escalation's transfer-in day instead (``docs/adr/0012-risk-escalation.md``)."""
+    (``Case.assignment_due_on`` before ``today``, by default today in Europe/London), then by
+    due date, then tier (A3 first), then the longest waiting, then the oldest case; cases with
+    no due date (never handed over by a sift, a transfer or an escalation) after. Each case
+    carries ``is_overdue``; a page of them with the person and the sift history is
+    :func:`unallocated_page`. The due day is the one the hand-over set: the sift's assignment
+    clock, a transfer's, or an escalation's transfer-in day (``docs/adr/0012-risk-escalation.md``),
+    kept on the case so that the list reads one table (ADR 0017, decision 8)."""
     today = timezone.localdate() if today is None else today
-    latest = SiftDecision.objects.filter(case=OuterRef("pk")).order_by("-decided_at", "-id")
-    taken_in = Escalation.objects.filter(
-        case=OuterRef("pk"), state=EscalationState.CONFIRMED
-    ).order_by("-decided_at", "-id")
     tier_rank = Conditional(
         *[When(tier=tier, then=Value(i)) for i, tier in enumerate(TIERS)],
         default=Value(len(TIERS)),
@@ -397,22 +392,22 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
             responsible_organisation_id=for_user.organisation_id,
             responsible_officer__isnull=True,
         )
-        .annotate(
-            sifted_at=Subquery(latest.values("decided_at")[:1]),
-            assignment_due_on=Coalesce(
-                Subquery(taken_in.values("transfer_due_on")[:1]),
-                Subquery(latest.values("assignment_due_on")[:1]),
-            ),
-            tier_rank=tier_rank,
-        )
-        .annotate(is_overdue=is_overdue)
+        .annotate(tier_rank=tier_rank, is_overdue=is_overdue)
         .order_by(
-            F("is_overdue").desc(),
             F("assignment_due_on").asc(nulls_last=True),
             "tier_rank",
-            F("sifted_at").asc(nulls_last=True),
+            F("awaiting_since").asc(nulls_last=True),
             "pk",
         )
+    )
+
+
+def _waiting(for_user: Any) -> QuerySet[Case]:
+    # The same cases as unallocated_cases, with nothing to compute: for counting.
+    return cases_visible_to(for_user).filter(
+        status=CaseStatus.ACTIVE,
+        responsible_organisation_id=for_user.organisation_id,
+        responsible_officer__isnull=True,
     )
 
 
@@ -426,7 +421,10 @@ def unallocated_page(
     (the order needs no other table), then those cases with what the page shows
     (docs/adr/0017-allocation-clocks-and-notices.md, decision 8)."""
     cases = unallocated_cases(for_user=for_user, today=today)
-    page: Page[Any] = Paginator(cases.values_list("pk", flat=True), page_size).get_page(number)
+    ids_in_order = cases.values_list("pk", flat=True)
+    paginator: Paginator[Any] = Paginator(ids_in_order, page_size)
+    paginator.count = _waiting(for_user).count()  # counted without the order's expressions
+    page: Page[Any] = paginator.get_page(number)
     ids = list(page.object_list)
     loaded = {
         case.pk: case
@@ -446,7 +444,7 @@ def unallocated_page(
 
 def overdue_count(cases: QuerySet[Case]) -> int:
     """How many of ``cases`` (from :func:`unallocated_cases`) are overdue: one query."""
-    return cases.filter(Q(is_overdue=True)).count()
+    return cases.filter(Q(is_overdue=True)).order_by().count()
 
 
 # Transfers -----------------------------------------------------------------------------------

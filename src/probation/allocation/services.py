@@ -86,7 +86,7 @@ def case_sift(
         made.first_appointment.sift = sift
         made.first_appointment.save(force_insert=True)
     _hand_over(locked, sift)
-    locked.save(update_fields=["responsible_organisation", "responsible_officer", "contract_area"])
+    locked.save(update_fields=HANDED_OVER_FIELDS)
     _hand_over(case, sift)
     audit(
         by_user,
@@ -367,11 +367,24 @@ def _sift_of(
     )
 
 
+#: The case fields a hand-over to an organisation writes.
+HANDED_OVER_FIELDS = [
+    "responsible_organisation",
+    "responsible_officer",
+    "contract_area",
+    "awaiting_since",
+    "assignment_due_on",
+]
+
+
 def _hand_over(case: Case, sift: SiftDecision) -> None:
-    """The case handed to the organisation a sift decided, with no officer (on the instance)."""
+    """The case handed to the organisation a sift decided, with no officer, waiting since the
+    sift for a practitioner due by its clock (on the instance)."""
     case.responsible_organisation = sift.organisation
     case.responsible_officer = None
     case.contract_area = sift.contract_area
+    case.awaiting_since = sift.decided_at
+    case.assignment_due_on = sift.assignment_due_on
 
 
 def _boundary_words(
@@ -555,6 +568,9 @@ def cases_sift(*, sifts: Sequence[CaseToSift], by_user: Any) -> list[SiftDecisio
             responsible_officer=None,
             contract_area_id=area_id,
         )
+    Case.objects.bulk_update(
+        list(locked.values()), ["awaiting_since", "assignment_due_on"], batch_size=_BULK_BATCH
+    )
     audit_many(
         AuditRecord(
             action=AuditAction.CASE_SIFTED,
@@ -944,8 +960,9 @@ def transfer_accept(
     case.responsible_organisation = locked.to_organisation
     case.contract_area = locked.to_contract_area
     case.responsible_officer = None
-    case.save(update_fields=["responsible_organisation", "responsible_officer", "contract_area"])
     sift = _transfer_sift(case, locked, by_user)
+    _hand_over(case, sift)
+    case.save(update_fields=HANDED_OVER_FIELDS)
     audit(
         by_user,
         AuditAction.TRANSFER_ACCEPTED,
@@ -1243,11 +1260,19 @@ def escalation_confirm(
     locked.save(
         update_fields=["state", "reviewer", "decided_at", "decision_reasons", "transfer_due_on"]
     )
-    locked_case.responsible_organisation = nps
-    locked_case.responsible_officer = None
-    locked_case.save(update_fields=["responsible_organisation", "responsible_officer"])
-    escalation.case.responsible_organisation = nps
-    escalation.case.responsible_officer = None
+    for held in (locked_case, escalation.case):
+        held.responsible_organisation = nps
+        held.responsible_officer = None
+        held.awaiting_since = decided_at
+        held.assignment_due_on = locked.transfer_due_on
+    locked_case.save(
+        update_fields=[
+            "responsible_organisation",
+            "responsible_officer",
+            "awaiting_since",
+            "assignment_due_on",
+        ]
+    )
     audit(
         by_user,
         AuditAction.ESCALATION_CONFIRMED,

@@ -138,6 +138,12 @@ class Case(models.Model):
     # Moved on by every change made through a service (probation/people/locking.py): a form
     # carries the version it was shown, so a change made meanwhile by someone else is noticed.
     version = models.PositiveIntegerField(default=0, editable=False)
+    # While the case waits for a practitioner: since when, and by when one is due. Written by
+    # the allocation services that hand a case to an organisation (the sift, a transfer, an
+    # escalation confirmed), so that an organisation's list of cases to allocate is read from
+    # this table alone (docs/adr/0017-allocation-clocks-and-notices.md, decision 8).
+    awaiting_since = models.DateTimeField(null=True, blank=True, editable=False)
+    assignment_due_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["person__surname", "person__forename"]
