@@ -94,15 +94,16 @@ def test_the_unallocated_list_is_overdue_first_then_by_due_date_then_tier(
     assert cases[2].assignment_due_on == dt.date(2026, 11, 30)  # due today: not yet overdue
     assert cases[-1].assignment_due_on is None
     assert overdue_count(listed) == 2
-    page = unallocated_page(
+    listed = unallocated_page(
         for_user=crc_manager, number=1, page_size=5, today=dt.date(2026, 11, 30)
     )
-    assert list(page) == cases[:5] and page.paginator.count == 7
+    page = listed.page
+    assert list(page) == cases[:5] and page.paginator.count == 7 and listed.overdue == 2
     assert page[0].sift_history[0].reasons[0][0] == "crc-default"
     assert page[0].person.crn == overdue_early.person.crn
     last = unallocated_page(
         for_user=crc_manager, number=2, page_size=5, today=dt.date(2026, 11, 30)
-    )
+    ).page
     assert list(last) == cases[5:] and last[-1].sift_history == []
     assert overdue_count(unallocated_cases(for_user=crc_manager, today=dt.date(2026, 11, 18))) == 0
 
@@ -181,7 +182,7 @@ def test_the_unallocated_list_takes_a_fixed_number_of_queries(crc_manager, court
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
             overdue_count(unallocated_cases(for_user=crc_manager))
-            for case in unallocated_page(for_user=crc_manager, number=1, page_size=50):
+            for case in unallocated_page(for_user=crc_manager, number=1, page_size=50).page:
                 _ = case.person.crn, case.sift_history, case.assignment_due_on, case.is_overdue
         return len(queries)
 

@@ -30,10 +30,8 @@ from probation.casework.selectors import (
     manager_clocks,
     manager_team_counts,
     new_allocations,
-    overdue_count,
     practitioner_by_id,
     search_page,
-    unallocated_cases,
     unallocated_page,
 )
 from probation.casework.transfer_views import transfer_panel
@@ -192,8 +190,8 @@ def unallocated(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*allocation.ASSIGNING_ROLES):
         role_refused(user=user, page="cases to allocate", path=request.path)
         raise PermissionDenied
-    page = unallocated_page(for_user=user, number=_page_number(request), page_size=PAGE_SIZE)
-    overdue = overdue_count(unallocated_cases(for_user=user)) if page.paginator.count else 0
+    listed = unallocated_page(for_user=user, number=_page_number(request), page_size=PAGE_SIZE)
+    page, overdue = listed.page, listed.overdue
     reads_audited(
         user=user,
         action=AuditAction.CASES_LISTED,
