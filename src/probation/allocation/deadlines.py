@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from probation.allocation.models import (
@@ -31,7 +31,6 @@ from probation.allocation.models import (
     Transfer,
     TransferState,
 )
-from probation.allocation.selectors import overdue_count, unallocated_cases
 from probation.core.calendar import bank_holidays_from
 from probation.courts.models import Disposal, Sentence, SentenceStatus
 from probation.people.models import Case, CaseStatus
@@ -84,16 +83,22 @@ def _sifted_since_sentence() -> Exists:
     )
 
 
-def custody_sifts_due(*, cases: QuerySet[Case], today: dt.date | None = None) -> QuerySet[Sentence]:
-    """The active custodial sentences, of ``cases``, whose sift is due by ``today`` and has not
-    been made since the sentence: release on or before :func:`release_sift_horizon`. Each
-    carries ``sift_overdue`` (its due day has passed); soonest release first."""
+def custody_sifts_due(
+    *, cases: QuerySet[Case] | None, today: dt.date | None = None
+) -> QuerySet[Sentence]:
+    """The active custodial sentences, of active ``cases`` (None: of every active case), whose
+    sift is due by ``today`` and has not been made since the sentence: release on or before
+    :func:`release_sift_horizon`. Each carries ``sift_overdue`` (its due day has passed);
+    soonest release first."""
     today = _today(today)
     horizon = release_sift_horizon(today)
     overdue_before = _latest_overdue_release(today)
+    of_cases = Q(case__status=CaseStatus.ACTIVE)
+    if cases is not None:
+        of_cases &= Q(case__in=cases)
     return (
         Sentence.objects.filter(
-            case__in=cases.filter(status=CaseStatus.ACTIVE),
+            of_cases,
             status=SentenceStatus.ACTIVE,
             disposal__in=CUSTODIAL_DISPOSALS,
             release_date__gte=today - RELEASES_LOOKED_BACK,
@@ -106,6 +111,15 @@ def custody_sifts_due(*, cases: QuerySet[Case], today: dt.date | None = None) ->
     )
 
 
+def _first_appointments_waiting(of_cases: Q) -> QuerySet[FirstAppointment]:
+    newer = SiftDecision.objects.filter(
+        case=OuterRef("case_id"), decided_at__gt=OuterRef("sift__decided_at")
+    )
+    return FirstAppointment.objects.filter(
+        of_cases, case__status=CaseStatus.ACTIVE, held_on__isnull=True
+    ).exclude(Exists(newer))
+
+
 def first_appointments_due(
     *, cases: QuerySet[Case], today: dt.date | None = None
 ) -> QuerySet[FirstAppointment]:
@@ -113,14 +127,8 @@ def first_appointments_due(
     each carries ``is_overdue``. Only the latest sift's counts: a case sifted again starts a
     new clock."""
     today = _today(today)
-    newer = SiftDecision.objects.filter(
-        case=OuterRef("case_id"), decided_at__gt=OuterRef("sift__decided_at")
-    )
     return (
-        FirstAppointment.objects.filter(
-            case__in=cases.filter(status=CaseStatus.ACTIVE), held_on__isnull=True
-        )
-        .exclude(Exists(newer))
+        _first_appointments_waiting(Q(case__in=cases))
         .annotate(is_overdue=Q(due_on__lt=today))
         .select_related("case__person", "case__responsible_officer")
         .order_by("due_on", "pk")
@@ -156,87 +164,95 @@ class ClockCount:
     overdue: int
 
 
-def _organisation_cases(user: Any) -> QuerySet[Case]:
-    return cases_visible_to(user).filter(
-        status=CaseStatus.ACTIVE, responsible_organisation_id=user.organisation_id
+def _counted(rows: QuerySet[Any], overdue: Q) -> tuple[int, int]:
+    counts = rows.order_by().aggregate(waiting=Count("pk"), overdue=Count("pk", filter=overdue))
+    return counts["waiting"], counts["overdue"]
+
+
+def _nps_clocks(today: dt.date) -> list[ClockCount]:
+    sifts = custody_sifts_due(cases=None, today=today)
+    taking_in = Escalation.objects.filter(
+        state=EscalationState.CONFIRMED,
+        case__responsible_officer__isnull=True,
+        case__status=CaseStatus.ACTIVE,
     )
-
-
-def _escalation_counts(user: Any, today: dt.date) -> list[ClockCount]:
-    visible = cases_visible_to(user)
-    is_nps = user.organisation.kind == OrganisationKind.NPS
-    open_ones = Escalation.objects.filter(state__in=OPEN_ESCALATION_STATES, case__in=visible)
-    if not is_nps:
-        open_ones = open_ones.filter(from_organisation_id=user.organisation_id)
-    rows = [
+    return [
+        ClockCount(
+            "sift",
+            "Sifts before release",
+            *_counted(sifts, Q(release_date__lte=_latest_overdue_release(today))),
+        ),
         ClockCount(
             "escalation-review",
             "Escalation reviews by the NPS",
-            open_ones.count(),
-            open_ones.filter(review_due_on__lt=today).count(),
-        )
+            *_counted(
+                Escalation.objects.filter(state__in=OPEN_ESCALATION_STATES),
+                Q(review_due_on__lt=today),
+            ),
+        ),
+        ClockCount(
+            "transfer-in",
+            "Escalated cases to take in",
+            *_counted(taking_in, Q(transfer_due_on__lt=today)),
+        ),
     ]
-    if is_nps:
-        taking_in = Escalation.objects.filter(
-            state=EscalationState.CONFIRMED,
-            case__in=visible,
-            case__responsible_officer__isnull=True,
-        )
-        rows.append(
-            ClockCount(
-                "transfer-in",
-                "Escalated cases to take in",
-                taking_in.count(),
-                taking_in.filter(transfer_due_on__lt=today).count(),
-            )
-        )
-    return rows
-
-
-def _transfer_counts(user: Any, today: dt.date) -> ClockCount:
-    incoming = Transfer.objects.filter(
-        state=TransferState.REQUESTED, to_organisation_id=user.organisation_id
-    )
-    return ClockCount(
-        "transfer-decision",
-        "Transfers in to decide",
-        incoming.count(),
-        incoming.filter(decision_due_on__lt=today).count(),
-    )
 
 
 def overdue_clocks(*, for_user: Any, today: dt.date | None = None) -> list[ClockCount]:
-    """The clocks an allocating manager answers for, with what is waiting and what is overdue:
-    sifts before release (the NPS, which sifts), assignments, first appointments, escalation
-    reviews (and, for the NPS, escalated cases to take in) and transfers in. Empty for a user
-    who manages no allocations. A fixed number of count queries."""
+    """The clocks of ``for_user``'s organisation, for an allocating manager, with what is
+    waiting and what is overdue: sifts before release (the NPS, which sifts), assignments,
+    first appointments, escalation reviews (for a CRC, its own waiting on the NPS; for the NPS,
+    every one, and the escalated cases it must take in) and transfers in. Empty for a user who
+    manages no allocations.
+
+    Figures for the organisation, the same for each of its managers, which show no case: they
+    count every case of the organisation, as the workload figures do (ADR 0010, decision 8),
+    one aggregate query a clock."""
     if not for_user.has_role(RoleCode.ALLOCATING_MANAGER) or for_user.organisation_id is None:
         return []
     today = _today(today)
-    rows: list[ClockCount] = []
-    if for_user.organisation.kind == OrganisationKind.NPS:
-        sifts = custody_sifts_due(cases=cases_visible_to(for_user), today=today)
-        rows.append(
-            ClockCount(
-                "sift",
-                "Sifts before release",
-                sifts.count(),
-                sifts.filter(release_date__lte=_latest_overdue_release(today)).count(),
-            )
-        )
-    unallocated = unallocated_cases(for_user=for_user, today=today)
-    rows.append(
-        ClockCount("assignment", "Assignments", unallocated.count(), overdue_count(unallocated))
+    organisation = for_user.organisation_id
+    is_nps = for_user.organisation.kind == OrganisationKind.NPS
+    waiting = Case.objects.filter(
+        status=CaseStatus.ACTIVE,
+        responsible_organisation_id=organisation,
+        responsible_officer__isnull=True,
     )
-    appointments = first_appointments_due(cases=_organisation_cases(for_user), today=today)
-    rows.append(
+    rows = [
+        ClockCount("assignment", "Assignments", *_counted(waiting, Q(assignment_due_on__lt=today))),
         ClockCount(
             "first-appointment",
             "First appointments",
-            appointments.count(),
-            appointments.filter(due_on__lt=today).count(),
+            *_counted(
+                _first_appointments_waiting(Q(case__responsible_organisation_id=organisation)),
+                Q(due_on__lt=today),
+            ),
+        ),
+    ]
+    if is_nps:
+        nps = _nps_clocks(today)
+        rows = [nps[0], *rows, *nps[1:]]
+    else:
+        rows.append(
+            ClockCount(
+                "escalation-review",
+                "Escalation reviews by the NPS",
+                *_counted(
+                    Escalation.objects.filter(
+                        state__in=OPEN_ESCALATION_STATES, from_organisation_id=organisation
+                    ),
+                    Q(review_due_on__lt=today),
+                ),
+            )
+        )
+    incoming = Transfer.objects.filter(
+        state=TransferState.REQUESTED, to_organisation_id=organisation
+    )
+    rows.append(
+        ClockCount(
+            "transfer-decision",
+            "Transfers in to decide",
+            *_counted(incoming, Q(decision_due_on__lt=today)),
         )
     )
-    rows.extend(_escalation_counts(for_user, today))
-    rows.append(_transfer_counts(for_user, today))
     return rows

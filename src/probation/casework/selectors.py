@@ -193,15 +193,25 @@ def _counted(key: str, count: Callable[[], T]) -> T:
     return value
 
 
+def _manages_allocations(user: Any) -> bool:
+    return bool(user.has_role(*ASSIGNING_ROLES) and user.organisation_id is not None)
+
+
 def manager_clocks(*, for_user: Any) -> list[ClockCount]:
-    """The manager's clocks: each step with what is waiting and what is overdue, counted at
-    most a minute ago."""
-    return _counted(f"clocks:{for_user.pk}", lambda: overdue_clocks(for_user=for_user))
+    """The clocks of the manager's organisation: each step with what is waiting and what is
+    overdue, counted at most a minute ago (the same figures for each of its managers)."""
+    if not _manages_allocations(for_user):
+        return []
+    key = f"allocation-clocks:{for_user.organisation_id}"
+    return _counted(key, lambda: overdue_clocks(for_user=for_user))
 
 
 def manager_team_counts(*, for_user: Any) -> list[TeamCount]:
     """The counts by team of the manager's organisation, counted at most a minute ago."""
-    return _counted(f"teams:{for_user.pk}", lambda: team_counts(for_user=for_user))
+    if not _manages_allocations(for_user):
+        return []
+    key = f"allocation-teams:{for_user.organisation_id}"
+    return _counted(key, lambda: team_counts(for_user=for_user))
 
 
 def release_sifts_page(*, for_user: Any) -> list[Sentence]:
