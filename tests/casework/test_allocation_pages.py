@@ -201,3 +201,14 @@ def test_the_manager_chooses_within_their_team_unless_they_ask_for_another(waiti
     assert "Northcote" in everyone and "Southgate" in everyone
     assert "Southgate" not in shown(f"?team={foreign.pk}")  # not the organisation's: the default
     assert "Southgate" not in shown("?team=%F0%9F%92%A5")  # nonsense: the default
+
+
+def test_the_list_shows_25_cases_a_page(manager, client_for):
+    for _ in range(26):
+        CaseFactory(responsible_organisation=organisation("CRC-C08"), responsible_officer=None)
+    client = client_for(manager)
+    first = client.get("/allocations/").content.decode()
+    second = client.get("/allocations/?page=2").content.decode()
+    assert "26 cases of Merseyside" in first
+    assert first.count("Choose a practitioner<span") == 25
+    assert second.count("Choose a practitioner<span") == 1

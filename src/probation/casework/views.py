@@ -52,6 +52,9 @@ from probation.people.selectors import SEARCH_PAGE_SIZE
 from probation.workforce.models import RoleCode
 
 PAGE_SIZE = 50
+#: Cases to allocate shown at once: the manager works from the top of the list, and a shorter
+#: page keeps the NPS's list quick (docs/adr/0017-allocation-clocks-and-notices.md, decision 8).
+ALLOCATION_PAGE_SIZE = 25
 MAX_PAGE = 10_000
 
 
@@ -190,7 +193,9 @@ def unallocated(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*allocation.ASSIGNING_ROLES):
         role_refused(user=user, page="cases to allocate", path=request.path)
         raise PermissionDenied
-    listed = unallocated_page(for_user=user, number=_page_number(request), page_size=PAGE_SIZE)
+    listed = unallocated_page(
+        for_user=user, number=_page_number(request), page_size=ALLOCATION_PAGE_SIZE
+    )
     page, overdue = listed.page, listed.overdue
     reads_audited(
         user=user,
