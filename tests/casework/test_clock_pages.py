@@ -176,3 +176,27 @@ def test_every_clock_of_the_nps_links_to_its_list(client_for):
         if key == "transfer-in":
             continue  # escalated cases to take in are on this very list
         assert f'href="{reverse(name)}"' in _clock_row(body, key), key
+
+
+def test_the_managers_figures_are_counted_afresh_by_one_request_at_a_time():
+    import time
+
+    from django.core.cache import cache
+
+    from probation.casework.selectors import COUNTS_MAX_AGE, _counted
+
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert _counted("figures", count) == 1  # nothing kept: counted
+    assert _counted("figures", count) == 1  # fresh: kept
+    cache.set("figures", (1, time.time() - COUNTS_MAX_AGE - 1), 600)  # a minute old
+    cache.add("figures:counting", 1, 30)  # another request is counting
+    assert _counted("figures", count) == 1 and len(calls) == 1  # the old figures meanwhile
+    cache.delete("figures:counting")
+    assert _counted("figures", count) == 2  # this request counts afresh
+    assert cache.get("figures:counting") is None  # and lets go
+    assert _counted("figures", count) == 2

@@ -6,6 +6,7 @@ case :mod:`probation.people.access` has already released (and audited).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -181,15 +182,31 @@ def choose_practitioner_page(
 CLOCK_LIST_LIMIT = 200
 
 
-#: How old, in seconds, the counts on a manager's home may be (ADR 0017, decision 9).
+#: How old, in seconds, the counts on a manager's home should be (ADR 0017, decision 9) ...
 COUNTS_MAX_AGE = 60
+#: ... and how long an older count may still be shown while one request counts afresh.
+COUNTS_KEPT = 600
+#: How long one request may take to count before another may try.
+COUNTING_LOCK = 30
 
 
 def _counted(key: str, count: Callable[[], T]) -> T:
-    value = cache.get(key)
-    if value is None:
+    """The figures kept under ``key``, counted afresh when they are more than a minute old by
+    one request only (a lock in the shared cache), while the other requests still show the
+    previous figures: so that the managers of a large organisation do not all count at once
+    when the figures expire."""
+    kept = cache.get(key)
+    now = time.time()  # wall clock: shared by every process through the cache
+    if kept is not None:
+        value, counted_at = kept
+        if now - counted_at < COUNTS_MAX_AGE or not cache.add(f"{key}:counting", 1, COUNTING_LOCK):
+            return value
+    try:
         value = count()
-        cache.set(key, value, COUNTS_MAX_AGE)
+        cache.set(key, (value, time.time()), COUNTS_KEPT)
+    finally:
+        if kept is not None:
+            cache.delete(f"{key}:counting")
     return value
 
 
