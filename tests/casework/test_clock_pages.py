@@ -200,3 +200,16 @@ def test_the_managers_figures_are_counted_afresh_by_one_request_at_a_time():
     assert _counted("figures", count) == 2  # this request counts afresh
     assert cache.get("figures:counting") is None  # and lets go
     assert _counted("figures", count) == 2
+
+
+def test_a_manager_with_an_office_sees_its_teams_only(client_for):
+    from probation.workforce.models import Office, Team
+
+    crc = organisation("CRC-C08")
+    liverpool = Office.objects.create(organisation=crc, name="Liverpool", contract_area=area("C08"))
+    wirral = Office.objects.create(organisation=crc, name="Wirral", contract_area=area("C08"))
+    Team.objects.create(organisation=crc, name="Liverpool North", office=liverpool)
+    Team.objects.create(organisation=crc, name="Birkenhead", office=wirral)
+    body = client_for(manager_of("CRC-C08", office=liverpool)).get("/allocations/").content.decode()
+    table = body[body.index('data-testid="team-counts"') :]
+    assert "Liverpool North" in table and "Birkenhead" not in table

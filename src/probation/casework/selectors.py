@@ -224,10 +224,10 @@ def manager_clocks(*, for_user: Any) -> list[ClockCount]:
 
 
 def manager_team_counts(*, for_user: Any) -> list[TeamCount]:
-    """The counts by team of the manager's organisation, counted at most a minute ago."""
+    """The counts by team of the manager's office, counted at most a minute ago."""
     if not _manages_allocations(for_user):
         return []
-    key = f"allocation-teams:{for_user.organisation_id}"
+    key = f"allocation-teams:{for_user.organisation_id}:{for_user.office_id}"
     return _counted(key, lambda: team_counts(for_user=for_user))
 
 
