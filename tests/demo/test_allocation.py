@@ -149,3 +149,13 @@ def test_every_step_is_audited_and_the_audit_chain_holds(world: Any) -> None:
     assert sifted == SiftDecision.objects.exclude(trigger="transfer").count()
     assert AuditEvent.objects.filter(action="case.assigned").count() == Assignment.objects.count()
     assert verify_chain().ok
+
+
+def test_the_court_officer_has_hearings_on_the_worlds_day(world: Any) -> None:
+    from probation.courts.selectors import hearings_on
+    from probation.workforce.models import User
+
+    officer = User.objects.get(username="court.officer")
+    hearings = hearings_on(for_user=officer, day=world.as_of)
+    assert hearings and len(hearings) == world.counts["hearings_today"]
+    assert all(h.conviction_date is None and h.offences.count() == 1 for h in hearings)

@@ -60,6 +60,7 @@ from probation.demo.allocation import (
     step_tiers,
 )
 from probation.demo.escalations import step_escalations_and_transfers
+from probation.demo.hearings import step_todays_hearings
 from probation.demo.profiles import make_profile, step_plan
 from probation.demo.risk import step_risk
 from probation.demo.second_factor import needs_code, step_second_factors
@@ -403,6 +404,7 @@ def step_analyze(ctx: BuildContext) -> None:
 FINISH_STEPS: list[WorldStep] = [
     step_name_keys,
     step_escalations_and_transfers,
+    step_todays_hearings,
     step_audit,
     step_analyze,
 ]
