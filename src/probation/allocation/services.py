@@ -377,14 +377,34 @@ HANDED_OVER_FIELDS = [
 ]
 
 
-def _hand_over(case: Case, sift: SiftDecision) -> None:
-    """The case handed to the organisation a sift decided, with no officer, waiting since the
-    sift for a practitioner due by its clock (on the instance)."""
-    case.responsible_organisation = sift.organisation
+def _hand_to(
+    case: Case,
+    *,
+    organisation: Organisation,
+    contract_area: ContractArea,
+    since: dt.datetime,
+    due_on: dt.date | None,
+) -> None:
+    """The case handed to ``organisation`` with no officer, waiting since ``since`` for a
+    practitioner due by ``due_on`` (on the instance; the caller saves HANDED_OVER_FIELDS).
+    Every hand-over — a sift, an accepted transfer, a confirmed escalation — goes through here,
+    so the list of cases to allocate can read the wait from the case (ADR 0017, decision 8)."""
+    case.responsible_organisation = organisation
     case.responsible_officer = None
-    case.contract_area = sift.contract_area
-    case.awaiting_since = sift.decided_at
-    case.assignment_due_on = sift.assignment_due_on
+    case.contract_area = contract_area
+    case.awaiting_since = since
+    case.assignment_due_on = due_on
+
+
+def _hand_over(case: Case, sift: SiftDecision) -> None:
+    """The case handed to the organisation a sift decided, by its assignment clock."""
+    _hand_to(
+        case,
+        organisation=sift.organisation,
+        contract_area=sift.contract_area,
+        since=sift.decided_at,
+        due_on=sift.assignment_due_on,
+    )
 
 
 def _boundary_words(
@@ -1107,6 +1127,26 @@ def _ensure_reviewer(user: Any, case: Case) -> None:
     ensure_case_visible(user, case)
 
 
+def _lock_for_review(
+    escalation: Escalation,
+    by_user: Any,
+    *,
+    expected: str,
+    expected_version: int | None,
+    submission_token: str,
+) -> tuple[Case, Escalation]:
+    """For an NPS reviewer's step: the case locked (and its version moved on), then the
+    escalation, which must be in state ``expected``."""
+    _ensure_reviewer(by_user, escalation.case)
+    locked_case = begin_case_change(
+        case=escalation.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    return locked_case, _locked_escalation(escalation, expected=expected)
+
+
 def _locked_escalation(escalation: Escalation, *, expected: str) -> Escalation:
     locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
     if locked.state != expected:
@@ -1193,14 +1233,13 @@ def escalation_review_start(
 ) -> Escalation:
     """An NPS allocating manager takes a referred escalation for review (they become its
     reviewer); the CRC stays responsible meanwhile."""
-    _ensure_reviewer(by_user, escalation.case)
-    locked_case = begin_case_change(
-        case=escalation.case,
-        by_user=by_user,
+    locked_case, locked = _lock_for_review(
+        escalation,
+        by_user,
+        expected=EscalationState.REFERRED,
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    locked = _locked_escalation(escalation, expected=EscalationState.REFERRED)
     before = _escalation_state(locked)
     locked.state = EscalationState.UNDER_REVIEW
     locked.reviewer = by_user
@@ -1229,14 +1268,13 @@ def escalation_confirm(
     """The NPS confirms an escalation under review: the case moves to the NPS at once (no
     responsible officer, the contract area kept), so it joins the NPS list of cases to allocate
     and the CRC no longer sees it; an NPS practitioner is due 5 working days later."""
-    _ensure_reviewer(by_user, escalation.case)
-    locked_case = begin_case_change(
-        case=escalation.case,
-        by_user=by_user,
+    locked_case, locked = _lock_for_review(
+        escalation,
+        by_user,
+        expected=EscalationState.UNDER_REVIEW,
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    locked = _locked_escalation(escalation, expected=EscalationState.UNDER_REVIEW)
     text = _escalation_text(reasons, field="reasons", label="the reasons for the decision")
     if locked_case.status != CaseStatus.ACTIVE:
         raise InvalidInput("This case is closed: only an active case moves to the NPS.")
@@ -1261,18 +1299,14 @@ def escalation_confirm(
         update_fields=["state", "reviewer", "decided_at", "decision_reasons", "transfer_due_on"]
     )
     for held in (locked_case, escalation.case):
-        held.responsible_organisation = nps
-        held.responsible_officer = None
-        held.awaiting_since = decided_at
-        held.assignment_due_on = locked.transfer_due_on
-    locked_case.save(
-        update_fields=[
-            "responsible_organisation",
-            "responsible_officer",
-            "awaiting_since",
-            "assignment_due_on",
-        ]
-    )
+        _hand_to(
+            held,
+            organisation=nps,
+            contract_area=locked_case.contract_area,
+            since=decided_at,
+            due_on=locked.transfer_due_on,
+        )
+    locked_case.save(update_fields=HANDED_OVER_FIELDS)
     audit(
         by_user,
         AuditAction.ESCALATION_CONFIRMED,
@@ -1296,14 +1330,13 @@ def escalation_decline(
 ) -> Escalation:
     """The NPS declines an escalation under review, with its reasons: the CRC keeps the case,
     and may refer it again when there is new information."""
-    _ensure_reviewer(by_user, escalation.case)
-    locked_case = begin_case_change(
-        case=escalation.case,
-        by_user=by_user,
+    locked_case, locked = _lock_for_review(
+        escalation,
+        by_user,
+        expected=EscalationState.UNDER_REVIEW,
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    locked = _locked_escalation(escalation, expected=EscalationState.UNDER_REVIEW)
     text = _escalation_text(reasons, field="reasons", label="the reasons for the decision")
     before = _escalation_state(locked)
     locked.state = EscalationState.DECLINED
