@@ -17,27 +17,13 @@ from playwright.sync_api import Page, expect
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
 from probation.people.models import Person
+from tests.browser.forms import choose, fill_date, proceed
 from tests.factories import UserFactory, organisation
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def fill_date(page: Page, group: str, day: int, month: int, year: int) -> None:
-    date = page.get_by_role("group", name=group, exact=True)
-    date.get_by_label("Day").fill(str(day))
-    date.get_by_label("Month").fill(str(month))
-    date.get_by_label("Year").fill(str(year))
-
-
-def choose(page: Page, group: str, option: str) -> None:
-    page.get_by_role("group", name=group, exact=True).get_by_label(option, exact=True).check()
-
-
-def proceed(page: Page) -> None:
-    page.get_by_role("button", name="Continue").click()
 
 
 def add_person_from_court(page: Page) -> str:

@@ -12,14 +12,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.browser.forms import choose
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def choose(page: Page, group: str, option: str) -> None:
-    page.get_by_role("group", name=group, exact=True).get_by_label(option, exact=True).check()
 
 
 def test_court_officer_records_assessment_and_registration_changes_tier(

@@ -11,25 +11,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.forms import choose, fill_date, proceed
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def fill_date(page: Page, group: str, day: int, month: int, year: int) -> None:
-    date = page.get_by_role("group", name=group, exact=True)
-    date.get_by_label("Day").fill(str(day))
-    date.get_by_label("Month").fill(str(month))
-    date.get_by_label("Year").fill(str(year))
-
-
-def choose(page: Page, group: str, option: str) -> None:
-    page.get_by_role("group", name=group, exact=True).get_by_label(option, exact=True).check()
-
-
-def proceed(page: Page) -> None:
-    page.get_by_role("button", name="Continue").click()
 
 
 def test_a_court_officer_adds_a_new_person_and_sees_where_the_case_was_sent(
