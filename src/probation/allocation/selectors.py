@@ -74,7 +74,6 @@ __all__ = [
     "latest_assignment",
     "latest_sift",
     "open_escalation",
-    "overdue_count",
     "practitioner_by_id",
     "practitioner_choices",
     "report_points_by_officer",
@@ -392,12 +391,7 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
         output_field=BooleanField(),
     )
     return (
-        cases_visible_to(for_user)
-        .filter(
-            status=CaseStatus.ACTIVE,
-            responsible_organisation_id=for_user.organisation_id,
-            responsible_officer__isnull=True,
-        )
+        _waiting(for_user)
         .annotate(tier_rank=tier_rank, is_overdue=is_overdue)
         .order_by(
             F("assignment_due_on").asc(nulls_last=True),
@@ -409,7 +403,7 @@ def unallocated_cases(*, for_user: Any, today: dt.date | None = None) -> QuerySe
 
 
 def _waiting(for_user: Any) -> QuerySet[Case]:
-    # The same cases as unallocated_cases, with nothing to compute: for counting.
+    # The cases of unallocated_cases, with nothing computed: counted as they are.
     return cases_visible_to(for_user).filter(
         status=CaseStatus.ACTIVE,
         responsible_organisation_id=for_user.organisation_id,
@@ -460,11 +454,6 @@ def unallocated_page(
     }
     page.object_list = [loaded[pk] for pk in ids if pk in loaded]
     return WaitingList(page=page, overdue=counts["overdue"])
-
-
-def overdue_count(cases: QuerySet[Case]) -> int:
-    """How many of ``cases`` (from :func:`unallocated_cases`) are overdue: one query."""
-    return cases.filter(Q(is_overdue=True)).order_by().count()
 
 
 # Transfers -----------------------------------------------------------------------------------

@@ -25,10 +25,8 @@ from probation.allocation.history import allocation_history
 from probation.allocation.models import FirstAppointment
 from probation.allocation.selectors import (
     latest_sift,
-    overdue_count,
     practitioner_by_id,
     practitioner_choices,
-    unallocated_cases,
     unallocated_page,
 )
 from probation.allocation.services import ASSIGNING_ROLES
@@ -67,11 +65,9 @@ __all__ = [
     "manager_clocks",
     "manager_team_counts",
     "new_allocations",
-    "overdue_count",
     "practitioner_by_id",
     "release_sifts_page",
     "search_page",
-    "unallocated_cases",
     "unallocated_page",
 ]
 
