@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -296,7 +297,7 @@ def test_the_overview_tells_the_whole_story(
         "The plan manages it.",
         "MAPPA level 2.",
         "MAPPA referral made.",
-        str(crc_practitioner),
+        escape(str(crc_practitioner)),
         "Nia Evans",
         "Due by",
     ):

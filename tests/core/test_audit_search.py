@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from probation.core import views
 from probation.core.audit import AuditAction, AuditRecord, audit, audit_many
@@ -72,7 +73,7 @@ class TestEventsInWords:
         assert "Viewed the case overview" in body
         assert "Viewed the case&#x27;s tier history" in body
         assert "Viewed the case&#x27;s registrations" in body
-        assert crc_practitioner.get_full_name() in body
+        assert escape(crc_practitioner.get_full_name()) in body
         assert crc_practitioner.username in body
         assert "{&#x27;page&#x27;" not in body and "{'page'" not in body
 
