@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "probation.courts",
     "probation.risk",
     "probation.allocation",
+    "probation.supervision",
+    "probation.enforcement",
     "probation.casework",
     "probation.api",
 ]

@@ -1,4 +1,4 @@
-"""The allocation clocks: when each step of allocating a case is due.
+"""The clocks: when each step of allocating, supervising and enforcing a case is due.
 
 Spec: ``docs/domain/allocation.md``, section 3 "Clocks (policy defaults, configurable)". The
 spec's table is data here (:data:`CLOCKS`), one :class:`Clock` a row, counted in working days by
@@ -22,21 +22,31 @@ from probation.rules.dates import add_working_days
 from probation.rules.tiering import TIERS
 
 __all__ = [
+    "ABSENCE_JUDGEMENT_DUE",
     "ASSIGNMENT_DUE",
     "ASSIGNMENT_DUE_TIER_A",
+    "BREACH_REFERRAL_DUE",
+    "BREACH_REVIEW_DUE",
     "CLOCKS",
     "ESCALATION_REVIEW_DUE",
     "FIRST_APPOINTMENT_DUE",
     "FIRST_APPOINTMENT_DUE_TIER_A",
+    "RECALL_DECISION_DUE",
+    "SFO_NOTIFICATION_DUE",
     "SIFT_DUE_COMMUNITY",
     "SIFT_DUE_CUSTODY_BEFORE_RELEASE",
     "TRANSFER_DECISION_DUE",
     "TRANSFER_IN_DUE",
     "Clock",
+    "absence_judgement_due",
     "assignment_due",
+    "breach_referral_due",
+    "breach_review_due",
     "due",
     "escalation_review_due",
     "first_appointment_due",
+    "recall_decision_due",
+    "sfo_notification_due",
     "sift_due",
     "transfer_decision_due",
     "transfer_in_due",
@@ -61,6 +71,20 @@ TRANSFER_DECISION_DUE: Final = 5
 FIRST_APPOINTMENT_DUE: Final = 5
 #: ... and for a tier A case.
 FIRST_APPOINTMENT_DUE_TIER_A: Final = 2
+#: An absence judged acceptable or unacceptable: working days after the appointment
+#: (``enforcement.md``, "Recording compliance").
+ABSENCE_JUDGEMENT_DUE: Final = 2
+#: A breach referral made: working days after the failure that triggered it (``enforcement.md``).
+BREACH_REFERRAL_DUE: Final = 10
+#: An NPS enforcement officer's decision on a breach referral (proceedings started or returned):
+#: working days after the referral (the platform's policy: ``docs/adr/0018-supervision-and-
+#: enforcement.md``).
+BREACH_REVIEW_DUE: Final = 5
+#: The NPS decision on a recall request: working days after the request (the platform's policy,
+#: ADR 0018: a recall is urgent).
+RECALL_DECISION_DUE: Final = 1
+#: A serious further offence notified: working days after the charge (``enforcement.md``).
+SFO_NOTIFICATION_DUE: Final = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +125,17 @@ CLOCKS: Final[Mapping[str, Clock]] = types.MappingProxyType(
             "sentence or release",
             FIRST_APPOINTMENT_DUE,
             FIRST_APPOINTMENT_DUE_TIER_A,
+        ),
+        "absence-judgement": Clock(
+            "absence judged acceptable or unacceptable", "appointment", ABSENCE_JUDGEMENT_DUE
+        ),
+        "breach-referral": Clock("breach referral made", "failure", BREACH_REFERRAL_DUE),
+        "breach-review": Clock(
+            "breach referral decided by an enforcement officer", "referral", BREACH_REVIEW_DUE
+        ),
+        "recall-decision": Clock("recall request decided", "request", RECALL_DECISION_DUE),
+        "sfo-notification": Clock(
+            "serious further offence notified", "charge", SFO_NOTIFICATION_DUE
         ),
     }
 )
@@ -192,3 +227,55 @@ def transfer_in_due(*, confirmed_on: _dt.date, holidays: Set[_dt.date]) -> _dt.d
     """
     _validate.date("confirmed_on", confirmed_on)
     return due("transfer-in", confirmed_on, holidays=holidays)
+
+
+def absence_judgement_due(*, appointment_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When an absence must be judged acceptable or unacceptable: 2 working days after the
+    appointment that was missed.
+
+    >>> absence_judgement_due(appointment_on=_dt.date(2026, 12, 4), holidays=frozenset())
+    datetime.date(2026, 12, 8)
+    """
+    _validate.date("appointment_on", appointment_on)
+    return due("absence-judgement", appointment_on, holidays=holidays)
+
+
+def breach_referral_due(*, failure_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When a breach referral must be made: 10 working days after the failure that triggered it.
+
+    >>> breach_referral_due(failure_on=_dt.date(2026, 11, 30), holidays=frozenset())
+    datetime.date(2026, 12, 14)
+    """
+    _validate.date("failure_on", failure_on)
+    return due("breach-referral", failure_on, holidays=holidays)
+
+
+def breach_review_due(*, referred_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When an enforcement officer must start proceedings or return a breach referral: 5 working
+    days after the referral.
+
+    >>> breach_review_due(referred_on=_dt.date(2026, 11, 30), holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    """
+    _validate.date("referred_on", referred_on)
+    return due("breach-review", referred_on, holidays=holidays)
+
+
+def recall_decision_due(*, requested_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When the NPS must decide a recall request: 1 working day after the request.
+
+    >>> recall_decision_due(requested_on=_dt.date(2026, 12, 4), holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    """
+    _validate.date("requested_on", requested_on)
+    return due("recall-decision", requested_on, holidays=holidays)
+
+
+def sfo_notification_due(*, charged_on: _dt.date, holidays: Set[_dt.date]) -> _dt.date:
+    """When a serious further offence must be notified: 5 working days after the charge.
+
+    >>> sfo_notification_due(charged_on=_dt.date(2026, 11, 30), holidays=frozenset())
+    datetime.date(2026, 12, 7)
+    """
+    _validate.date("charged_on", charged_on)
+    return due("sfo-notification", charged_on, holidays=holidays)
