@@ -139,3 +139,40 @@ def convicted_case(db: Any) -> Any:
         court_event=event, offence=offence("B001"), offence_date=dt.date(2025, 1, 10), is_main=True
     )
     return case
+
+
+@pytest.fixture
+def enforcement_officer(db: Any) -> Any:
+    """An NPS enforcement officer: decides breach referrals and recall requests."""
+    return UserFactory(
+        username="nps.enforcement",
+        organisation=organisation("NPS"),
+        roles=["enforcement_officer"],
+    )
+
+
+@pytest.fixture
+def crc_order_case(crc_practitioner: Any) -> Any:
+    """``crc_case`` on an active 12-month community order passed on 2 November 2026, with 100
+    hours of unpaid work and 20 rehabilitation activity days (the order is ``.sentences.get()``)."""
+    case = CaseFactory(
+        person=PersonFactory(surname="Quillfeather"),
+        responsible_organisation=organisation("CRC-C08"),
+        responsible_officer=crc_practitioner,
+        opened_on=dt.date(2026, 11, 2),
+    )
+    event = CourtEventFactory(
+        case=case, hearing_date=dt.date(2026, 11, 2), conviction_date=dt.date(2026, 11, 2)
+    )
+    ChargedOffence.objects.create(
+        court_event=event, offence=offence("T001"), offence_date=dt.date(2026, 9, 1), is_main=True
+    )
+    sentence = SentenceFactory(
+        case=case,
+        court_event=event,
+        sentence_date=dt.date(2026, 11, 2),
+        expected_end_date=dt.date(2027, 11, 1),
+    )
+    RequirementFactory(sentence=sentence, kind="unpaid_work", amount=100)
+    RequirementFactory(sentence=sentence, kind="rehabilitation_activity", amount=20)
+    return case

@@ -21,6 +21,7 @@ from probation.courts.models import (
 from probation.people.models import Address, Case, Person
 from probation.people.names import name_key
 from probation.people.search_index import name_keys_register
+from probation.supervision.models import Contact
 from probation.workforce.models import Organisation, Role, User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -135,6 +136,23 @@ class PreviousSanctionFactory(factory.django.DjangoModelFactory):
     sanction_date = dt.date(2015, 3, 1)
     kind = "conviction"
     offence_category = "theft"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    """A booked supervision appointment (no outcome) on the case's order, in its officer's diary.
+
+    Give ``starts_at`` (aware); ``ends_at`` follows an hour later."""
+
+    class Meta:
+        model = Contact
+
+    case = factory.SubFactory(CaseFactory)
+    sentence = factory.LazyAttribute(lambda c: c.case.sentences.order_by("-sentence_date").first())
+    contact_type = "supervision"
+    starts_at = factory.LazyFunction(lambda: dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC))
+    ends_at = factory.LazyAttribute(lambda c: c.starts_at + dt.timedelta(hours=1))
+    practitioner = factory.LazyAttribute(lambda c: c.case.responsible_officer)
+    location = "Liverpool probation office"
 
 
 def offence(code: str = "T001") -> Offence:

@@ -15,7 +15,7 @@ import pytest
 import probation
 
 SRC = Path(probation.__file__).parent
-SERVICE_MODULES = sorted(SRC.glob("*/services.py"))
+SERVICE_MODULES = sorted([*SRC.glob("*/services.py"), *SRC.glob("*/*_services.py")])
 
 
 def _public_functions(path: Path) -> list[ast.FunctionDef]:

@@ -4,8 +4,14 @@ from probation.casework import (
     assessment_views,
     clock_views,
     comparison_views,
+    diary_views,
+    enforcement_views,
     escalation_views,
     intake_views,
+    plan_views,
+    recall_views,
+    reminder_views,
+    todo_views,
     transfer_views,
     views,
     workload_views,
@@ -31,4 +37,10 @@ urlpatterns += (
     + transfer_views.urlpatterns
     + workload_views.urlpatterns
     + comparison_views.urlpatterns
+    + diary_views.urlpatterns
+    + plan_views.urlpatterns
+    + enforcement_views.urlpatterns
+    + recall_views.urlpatterns
+    + reminder_views.urlpatterns
+    + todo_views.urlpatterns
 )
