@@ -17,9 +17,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from probation.allocation.models import Escalation
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
+from probation.enforcement.models import (
+    BreachReferral,
+    Recall,
+    SeriousFurtherOffence,
+    WarningLetter,
+)
 from probation.people.services import case_access_set
 from probation.risk.models import Registration
-from tests.factories import UserFactory, organisation
+from probation.supervision.models import Objective, ReminderMessage, SentencePlan
+from tests.factories import ContactFactory, SentenceFactory, UserFactory, organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +45,58 @@ SAMPLE_VALUES: dict[str, Any] = {
     "registration_id": lambda case: Registration.objects.create(
         case=case, kind="self_harm", registered_on=case.opened_on
     ).pk,
+    # Issue 9's pages: supervision and enforcement.
+    "contact_id": lambda case: _contact(case).pk,
+    "objective_id": lambda case: Objective.objects.create(
+        plan=SentencePlan.objects.get_or_create(case=case)[0], description="Find work."
+    ).pk,
+    "warning_id": lambda case: _warning(case).pk,
+    "breach_id": lambda case: BreachReferral.objects.create(
+        case=case,
+        sentence=_order(case),
+        failure=_contact(case, outcome="unacceptable_absence"),
+        reason="A second failure within twelve months of a warning.",
+        from_organisation=case.responsible_organisation,
+        due_on=case.opened_on,
+    ).pk,
+    "recall_id": lambda case: Recall.objects.create(
+        case=case,
+        sentence=_order(case),
+        reason="contact_lost",
+        details="Not at the approved address.",
+        from_organisation=case.responsible_organisation,
+        decision_due_on=case.opened_on,
+    ).pk,
+    "sfo_id": lambda case: SeriousFurtherOffence.objects.create(
+        case=case,
+        offence_description="Wounding with intent",
+        charged_on=case.opened_on,
+        organisation=case.responsible_organisation,
+        contract_area=case.contract_area,
+        notification_due_on=case.opened_on,
+    ).pk,
+    "message_id": lambda case: ReminderMessage.objects.create(
+        case=case, channel="email", recipient="person@example.org", body="Reminder."
+    ).pk,
 }
+
+
+def _order(case: Any) -> Any:
+    return case.sentences.first() or SentenceFactory(case=case)
+
+
+def _contact(case: Any, outcome: str = "") -> Any:
+    return ContactFactory(case=case, sentence=_order(case), outcome=outcome)
+
+
+def _warning(case: Any) -> Any:
+    return WarningLetter.objects.create(
+        case=case,
+        sentence=_order(case),
+        failure=_contact(case, outcome="unacceptable_absence"),
+        issued_on=case.opened_on,
+        letter="You did not attend.",
+    )
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
