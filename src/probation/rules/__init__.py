@@ -10,6 +10,8 @@ comparison all get the same answer, with the reasons for it:
   (``sentences.md``)
 - :mod:`probation.rules.sentencing` -- what a court may impose (``sentences.md``, ADR 0011)
 - :mod:`probation.rules.enforcement` -- the warning rule (``enforcement.md``)
+- :mod:`probation.rules.recall` -- fixed-term recall and the period of licence or
+  post-sentence supervision on a day (``enforcement.md``, ``sentences.md``)
 - :mod:`probation.rules.workload` -- case points and capacity (``workload.md``)
 - :mod:`probation.rules.allocation` -- the NPS/CRC sift as a versioned policy (``allocation.md``)
 - :mod:`probation.rules.dates` -- calendar months and whole-year ages shared by the above
