@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from probation.rules.breach import (
     OUTCOMES,
     BreachOutcomeFacts,
+    breach_kind,
     breach_outcome_refusals,
     outcomes_for,
 )
@@ -144,3 +147,34 @@ def test_the_table_matches_the_models_choices():
 
     assert set(OUTCOMES) == set(CourtOutcome.values)
     assert {rule.kind for rule in OUTCOMES.values()} == set(BreachKind.values)
+
+
+LICENCE_END = dt.date(2026, 6, 30)
+SUPERVISION_END = dt.date(2027, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("custodial", "failure_on", "expected"),
+    [
+        (False, dt.date(2026, 1, 1), "order"),
+        (True, LICENCE_END, None),  # the last day of the licence: recall, not breach
+        (True, LICENCE_END + dt.timedelta(days=1), "pss"),
+        (True, SUPERVISION_END, "pss"),
+        (True, SUPERVISION_END + dt.timedelta(days=1), None),
+        (True, dt.date(2025, 1, 1), None),
+    ],
+)
+def test_breach_kind(custodial, failure_on, expected):
+    assert (
+        breach_kind(
+            custodial=custodial,
+            failure_on=failure_on,
+            licence_end=LICENCE_END,
+            supervision_end=SUPERVISION_END,
+        )
+        == expected
+    )
+
+
+def test_a_custodial_sentence_without_supervision_has_no_breach():
+    assert breach_kind(custodial=True, failure_on=dt.date(2026, 1, 1)) is None

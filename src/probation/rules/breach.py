@@ -22,6 +22,7 @@ Pure: no Django, no clock.
 
 from __future__ import annotations
 
+import datetime as _dt
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ __all__ = [
     "SDO_UNPAID_WORK_HOURS",
     "BreachOutcomeFacts",
     "OutcomeRule",
+    "breach_kind",
     "breach_outcome_refusals",
     "outcomes_for",
 ]
@@ -150,6 +152,29 @@ _MISSING: Final[Mapping[str, str]] = types.MappingProxyType(
         "curfew_days": "Enter the number of days of the curfew",
     }
 )
+
+
+def breach_kind(
+    *,
+    custodial: bool,
+    failure_on: _dt.date,
+    licence_end: _dt.date | None = None,
+    supervision_end: _dt.date | None = None,
+) -> str | None:
+    """Which breach a failure on ``failure_on`` can be: ``"order"`` for a community or
+    suspended sentence order, ``"pss"`` for a custodial sentence when the failure falls in its
+    post-sentence supervision (``licence_end < failure_on <= supervision_end``), and ``None``
+    otherwise: a failure on licence leads to a recall request, not a breach (``enforcement.md``).
+
+    >>> breach_kind(custodial=True, failure_on=_dt.date(2026, 3, 2),
+    ...             licence_end=_dt.date(2026, 3, 1), supervision_end=_dt.date(2027, 1, 1))
+    'pss'
+    """
+    if not custodial:
+        return "order"
+    if licence_end is None or supervision_end is None:
+        return None
+    return "pss" if licence_end < failure_on <= supervision_end else None
 
 
 def outcomes_for(kind: str) -> tuple[str, ...]:
