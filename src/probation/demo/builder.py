@@ -65,6 +65,7 @@ from probation.demo.profiles import make_profile, step_plan
 from probation.demo.risk import step_risk
 from probation.demo.second_factor import needs_code, step_second_factors
 from probation.demo.staff import step_staff
+from probation.demo.supervision import SUPERVISION_MODELS, step_contacts
 from probation.demo.world import (
     BATCH_SIZE,
     CHUNK_SIZE,
@@ -389,6 +390,7 @@ CHUNK_STEPS: list[ChunkStep] = [
     step_assign,
     step_first_appointments,
     step_closures,
+    step_contacts,
     step_case_access,
 ]
 
@@ -415,13 +417,18 @@ def reset_risk() -> None:
         _delete_all(model)
 
 
+def reset_supervision() -> None:
+    for model in SUPERVISION_MODELS:
+        _delete_all(model)
+
+
 def reset_allocation() -> None:
     for model in ALLOCATION_MODELS:
         _delete_all(model)
 
 
 # Run first by reset_world(): later capabilities empty their own tables here.
-RESET_STEPS: list[Callable[[], None]] = [reset_allocation, reset_risk]
+RESET_STEPS: list[Callable[[], None]] = [reset_supervision, reset_allocation, reset_risk]
 
 
 def add_step(
