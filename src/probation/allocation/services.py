@@ -245,6 +245,49 @@ def first_appointment_record(
 
 
 @transaction.atomic
+def first_appointment_held(
+    *, case: Case, by_user: Any, held_on: dt.date
+) -> FirstAppointment | None:
+    """Stop the first-appointment clock because an appointment was attended on ``held_on``
+    (``allocation.md`` §3), when a contact is recorded (``probation.supervision.services``).
+
+    The caller has already checked ``by_user`` may record the contact and has locked the case
+    (it is one step of that change, so it takes no version or token of its own). The latest
+    sift's first appointment is marked held if it is not yet and the day is on or after the
+    sift; otherwise nothing changes and None is returned (a contact before the latest sift, or
+    a case held already, does not restart or move the clock)."""
+    appointment = (
+        FirstAppointment.objects.select_for_update()
+        .select_related("sift")
+        .filter(case_id=case.pk)
+        .order_by("-sift__decided_at", "-id")
+        .first()
+    )
+    if appointment is None or appointment.held_on is not None:
+        return None
+    if held_on < timezone.localdate(appointment.sift.decided_at) or held_on > timezone.localdate():
+        return None
+    appointment.held_on = held_on
+    appointment.recorded_by = by_user
+    appointment.recorded_at = timezone.now()
+    appointment.save(update_fields=["held_on", "recorded_by", "recorded_at"])
+    audit(
+        by_user,
+        AuditAction.FIRST_APPOINTMENT_RECORDED,
+        appointment,
+        crn=case.person.crn,
+        before={"held_on": None},
+        after={"held_on": held_on.isoformat()},
+        details={
+            "due_on": appointment.due_on.isoformat(),
+            "late": held_on > appointment.due_on,
+            "from": "contact recorded",
+        },
+    )
+    return appointment
+
+
+@transaction.atomic
 def allocation_seen(*, case: Case, by_user: Any) -> int:
     """Mark the new allocation of ``case`` to ``by_user`` as seen (they opened the case), so
     My cases stops showing it as new. Returns how many assignments were marked (0 or 1); no
