@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    # Background work (docs/adr/0018): the tasks framework and its database backend, whose
+    # table is the queue: no broker to run, on SQLite and PostgreSQL alike.
+    "django_tasks",
+    "django_tasks_db",
     "probation.contracts",
     "probation.workforce",
     "probation.people",
@@ -275,3 +279,37 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Background work: tasks are rows in the database (django-tasks-db), run by `probation worker`,
+# which also queues appointment reminders every minute (probation/ops/worker.py).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Email: EMAIL_URL, e.g. smtp+tls://user:password@smtp.example:587 (django-environ). Production
+# sends through SMTP (localhost:25 unless EMAIL_URL says otherwise); elsewhere email is printed
+# on the console, so a newcomer sees reminders go out without a mail server.
+_EMAIL = env.email_url(
+    "EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"
+)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_EMAIL["EMAIL_BACKEND"])
+EMAIL_HOST = env.str("EMAIL_HOST", default=_EMAIL.get("EMAIL_HOST") or "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=_EMAIL.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_EMAIL.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_EMAIL.get("EMAIL_USE_SSL"))
+# A mail server that does not answer must not hold the worker: give up after this many seconds
+# (the message is then recorded as failed, with the error).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OpenProbation <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Appointment reminders (probation/supervision/reminder_services.py): sent this many hours before
+# an appointment starts; text messages through SMS_BACKEND (a dotted path to a class with
+# send(to, body); the console backend prints them).
+REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
+SMS_BACKEND = env.str("SMS_BACKEND", default="probation.supervision.reminders.ConsoleSmsBackend")
