@@ -73,10 +73,10 @@ def get_sms_backend() -> SmsBackend:
     return backend
 
 
-# UK mobile numbers: 07 and nine more digits, written as 07…, +447… or 00447…, with spaces,
-# dots, dashes or brackets anywhere (as people write them).
+# UK mobile numbers: 07 and nine more digits, written as 07…, +447…, +44 (0)7… or 00447…,
+# with spaces, dots, dashes or brackets anywhere (as people write them).
 _SEPARATORS = re.compile(r"[\s().-]")
-_UK_MOBILE = re.compile(r"(?:\+44|0044|0)(7\d{9})")
+_UK_MOBILE = re.compile(r"(?:(?:\+44|0044)0?|0)(7\d{9})")
 
 
 def normalise_mobile(text: str) -> str | None:
