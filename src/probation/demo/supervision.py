@@ -74,15 +74,33 @@ _DAYS, _HOURS, _FIRST_HOUR = 5, 7, 9
 _APPOINTMENT = dt.timedelta(minutes=45)
 _SESSION_HOURS = 7
 
-OUTCOMES = Weighted(
+#: Outcomes of past appointments: most people comply steadily; some lead chaotic lives and miss
+#: or fail far more often (the share drawn per person).
+STEADY_SHARE = 0.7
+STEADY = Weighted(
     {
-        Outcome.ATTENDED_COMPLIED: 0.80,
+        Outcome.ATTENDED_COMPLIED: 0.862,
         Outcome.ACCEPTABLE_ABSENCE: 0.05,
-        Outcome.UNACCEPTABLE_ABSENCE: 0.05,
-        Outcome.ATTENDED_FAILED_TO_COMPLY: 0.02,
+        Outcome.UNACCEPTABLE_ABSENCE: 0.005,
+        Outcome.ATTENDED_FAILED_TO_COMPLY: 0.003,
         Outcome.RESCHEDULED: 0.08,
     }
 )
+CHAOTIC = Weighted(
+    {
+        Outcome.ATTENDED_COMPLIED: 0.73,
+        Outcome.ACCEPTABLE_ABSENCE: 0.07,
+        Outcome.UNACCEPTABLE_ABSENCE: 0.07,
+        Outcome.ATTENDED_FAILED_TO_COMPLY: 0.03,
+        Outcome.RESCHEDULED: 0.10,
+    }
+)
+#: Unplanned contacts a month (calls and texts from the person, calls to check on them, calls from
+#: partners such as a hostel or a treatment service), each of a few
+#: minutes, recorded with their outcome: they fill the contact log as on a real caseload.
+UNPLANNED_A_MONTH = 5
+#: Weekly appointments for the first weeks of every order or licence (then by tier).
+WEEKLY_WEEKS = 16
 TYPES = Weighted({ContactType.SUPERVISION: 0.80, ContactType.PHONE: 0.10, ContactType.VIDEO: 0.10})
 ABSENCE_REASONS = (
     "Hospital appointment, letter seen.",
@@ -156,10 +174,12 @@ def _case_contacts(
     rar_left = (rar.amount or 0) if rar else 0
     rows: list[ContactToLoad] = []
 
+    outcomes = STEADY if rng.random() < STEADY_SHARE else CHAOTIC
+
     def outcome_of(day: dt.date, at: dt.datetime) -> tuple[str, str, dt.date | None]:
         if at >= now:
             return "", "", None
-        outcome = OUTCOMES.pick(rng)
+        outcome = outcomes.pick(rng)
         if outcome == Outcome.UNACCEPTABLE_ABSENCE and day >= judge_from:
             return (
                 Outcome.AWAITING_JUDGEMENT,
@@ -169,9 +189,11 @@ def _case_contacts(
         reason = rng.choice(ABSENCE_REASONS) if outcome == Outcome.ACCEPTABLE_ABSENCE else ""
         return outcome, reason, None
 
-    day, week = first, 0
+    day = first
+    began = sentence.release_date or sentence.sentence_date
     while day < end:
-        weekly = tier.startswith("A") or (tier.startswith("B") and week < 16)
+        week = (day - began).days // 7
+        weekly = tier[0] in "AB" or week < WEEKLY_WEEKS
         if weekly or week % 2 == parity:
             at = _at(day, hour)
             kind = TYPES.pick(rng)
@@ -197,10 +219,41 @@ def _case_contacts(
                 )
             )
         day += dt.timedelta(days=7)
-        week += 1
+    rows += _unplanned(rng, case_row, sentence, start, min(end, ctx.as_of), hour)
     unpaid = by_kind.get("unpaid_work")
     if unpaid and unpaid.amount:
         rows += _unpaid_work(ctx, rng, case_row, sentence, unpaid, start, end, now)
+    return rows
+
+
+def _unplanned(
+    rng: random.Random,
+    case_row: Mapping[str, Any],
+    sentence: Any,
+    start: dt.date,
+    end: dt.date,
+    hour: int,
+) -> list[ContactToLoad]:
+    """Short phone contacts on random weekdays, at ten to the hour of the case's slot (after its
+    appointments end), so they never clash in the officer's diary."""
+    rows = []
+    days = (end - start).days
+    for _ in range(days * UNPLANNED_A_MONTH // 30):
+        day = start + dt.timedelta(days=rng.randrange(days))
+        if day.weekday() >= 5:
+            continue
+        at = _at(day, hour) + dt.timedelta(minutes=50)
+        rows.append(
+            ContactToLoad(
+                case_id=case_row["pk"],
+                sentence_id=sentence.pk,
+                contact_type=ContactType.PHONE,
+                starts_at=at,
+                ends_at=at + dt.timedelta(minutes=5),
+                outcome=Outcome.ATTENDED_COMPLIED,
+                practitioner_id=case_row["responsible_officer_id"],
+            )
+        )
     return rows
 
 
@@ -221,7 +274,7 @@ def _unpaid_work(
     rows = []
     while day < deadline and left > 0:
         at = _at(day, 9)
-        outcome = "" if at >= now else OUTCOMES.pick(rng)
+        outcome = "" if at >= now else STEADY.pick(rng)
         if outcome == Outcome.AWAITING_JUDGEMENT:
             outcome = Outcome.UNACCEPTABLE_ABSENCE
         hours = min(left, Decimal(_SESSION_HOURS)) if outcome == Outcome.ATTENDED_COMPLIED else None
