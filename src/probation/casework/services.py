@@ -15,20 +15,32 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from probation.allocation import selectors as allocation_selectors
 from probation.allocation import services as allocation
 from probation.allocation.models import Escalation
 from probation.casework.intake_selectors import active_orders_of, pnc_taken, unused_crn
-from probation.core.errors import InvalidInput
+from probation.core.errors import Conflict, InvalidInput
 from probation.courts import services as courts
-from probation.courts.models import Court, CourtEvent, Disposal, EndedReason, Sentence
+from probation.courts.models import (
+    Court,
+    CourtEvent,
+    Disposal,
+    EndedReason,
+    RequirementKind,
+    Sentence,
+)
+from probation.enforcement import services as enforcement
+from probation.enforcement.models import BreachReferral, BreachState
+from probation.enforcement.selectors import is_enforcement_officer
 from probation.people import services as people
 from probation.people.models import Case, CaseStatus
 from probation.risk import services as risk
 from probation.risk.changes import assessment_changes
 from probation.risk.models import Assessment
+from probation.rules.breach import BreachOutcomeFacts, breach_outcome_refusals
 from probation.workforce.models import OrganisationKind
 
 #: Sentences sifted when recorded; a custodial sentence is sifted before release (a later slice).
@@ -310,4 +322,168 @@ def _previous_orders_end(
             superseded_by=sentence if how == EndedReason.SUPERSEDED else None,
         )
         for order in orders
+    )
+
+
+# The court's outcome of a breach (docs/domain/enforcement.md, docs/domain/sentences.md) -------
+
+#: The orders a court may make when it revokes an order and re-sentences to a new one.
+NEW_ORDER_DISPOSALS = (Disposal.COMMUNITY_ORDER, Disposal.SUSPENDED_SENTENCE_ORDER)
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """The order a court made when it revoked the breached order and re-sentenced the person
+    to a new one."""
+
+    disposal: str
+    length_days: int
+    requirements: tuple[tuple[str, int | None], ...] = ()
+    suspended_for_days: int | None = None
+
+
+def _outcome_facts(breach: BreachReferral, outcome: str, figures: dict[str, Any]) -> Any:
+    try:
+        facts = BreachOutcomeFacts(kind=breach.kind, outcome=outcome, **figures)
+    except ValueError:
+        raise InvalidInput("Choose what the court decided", field="outcome") from None
+    refusals = breach_outcome_refusals(facts)
+    if refusals:
+        raise InvalidInput(refusals[0].message, field=refusals[0].field)
+    return facts
+
+
+@transaction.atomic
+def breach_court_outcome_record(
+    *,
+    breach: BreachReferral,
+    by_user: Any,
+    outcome: str,
+    outcome_on: dt.date,
+    detail: str = "",
+    fine_pounds: int | None = None,
+    custody_days: int | None = None,
+    unpaid_work_hours: int | None = None,
+    curfew_hours_a_day: int | None = None,
+    curfew_days: int | None = None,
+    requirements: Sequence[tuple[str, int | None]] = (),
+    new_order: NewOrder | None = None,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> BreachReferral:
+    """Record what the court decided on a breach in proceedings, and change the sentence as it
+    said, in one transaction, through the courts services court intake uses:
+
+    - the order continues unchanged, with a fine, or with amended requirements
+      (:func:`probation.courts.services.requirements_amend`, audited ``SENTENCE_AMENDED``);
+    - the order is revoked and the person re-sentenced to custody (``custody_days``) or to a new
+      order (``new_order``): the new sentence is recorded
+      (:func:`probation.courts.services.sentence_record`), the breached order ends superseded by
+      it (:func:`probation.courts.services.sentence_end`) and the tier is recomputed;
+    - for post-sentence supervision (``sentences.md``): custody up to 14 days or a fine leave the
+      supervision as it is; a supervision default order adds its unpaid work or curfew to it.
+
+    Only an NPS enforcement officer records it (the courts services let them, for a breach
+    only). The case keeps its organisation: a new order is not sifted again."""
+    if not (getattr(by_user, "is_authenticated", False) and is_enforcement_officer(by_user)):
+        raise PermissionDenied("Only an NPS enforcement officer records a breach's court outcome.")
+    if breach.state != BreachState.PROCEEDINGS_STARTED:
+        raise Conflict(
+            f"This breach referral is {breach.get_state_display().lower()}: the court's outcome "
+            "is recorded once proceedings have started."
+        )
+    figures = {
+        name: value
+        for name, value in (
+            ("fine_pounds", fine_pounds),
+            ("custody_days", custody_days),
+            ("unpaid_work_hours", unpaid_work_hours),
+            ("curfew_hours_a_day", curfew_hours_a_day),
+            ("curfew_days", curfew_days),
+        )
+        if value is not None
+    }
+    facts = _outcome_facts(breach, outcome, figures)
+    guards: dict[str, Any] = {
+        "expected_version": expected_version,
+        "submission_token": submission_token,
+    }
+    sentence = breach.sentence
+    new_sentence: Sentence | None = None
+    if facts.effect == "amend_requirements":
+        if not requirements:
+            raise InvalidInput("Enter at least one requirement", field="requirements")
+        courts.requirements_amend(
+            sentence=sentence,
+            by_user=by_user,
+            amended_on=outcome_on,
+            requirements=[courts.RequirementAmended(kind, amount) for kind, amount in requirements],
+            on_breach=True,
+            **guards,
+        )
+        guards = {}
+    elif facts.effect == "add_requirement":
+        if outcome == "pss_sdo_unpaid_work":
+            added = courts.RequirementAmended(
+                RequirementKind.UNPAID_WORK,
+                facts.unpaid_work_hours,
+                detail="Supervision default order",
+            )
+        else:
+            assert facts.curfew_days is not None
+            added = courts.RequirementAmended(
+                RequirementKind.CURFEW,
+                facts.curfew_hours_a_day,
+                detail=f"Supervision default order: {facts.curfew_days} days",
+                ends_on=outcome_on + dt.timedelta(days=facts.curfew_days - 1),
+            )
+        courts.requirements_amend(
+            sentence=sentence,
+            by_user=by_user,
+            amended_on=outcome_on,
+            requirements=[added],
+            keep_others=True,
+            on_breach=True,
+            **guards,
+        )
+        guards = {}
+    elif facts.effect == "revoke_and_resentence":
+        if outcome == "revoked_custody":
+            assert facts.custody_days is not None
+            passed = NewOrder(disposal=Disposal.CUSTODY, length_days=facts.custody_days)
+        elif new_order is None or new_order.disposal not in NEW_ORDER_DISPOSALS:
+            raise InvalidInput("Choose the new order the court made", field="new_disposal")
+        else:
+            passed = new_order
+        new_sentence = courts.sentence_record(
+            case=breach.case,
+            by_user=by_user,
+            disposal=passed.disposal,
+            sentence_date=outcome_on,
+            length_days=passed.length_days,
+            requirements=passed.requirements,
+            suspended_for_days=passed.suspended_for_days,
+            complete=True,
+            on_breach=True,
+            **guards,
+        )
+        guards = {}
+        courts.sentence_end(
+            sentence=sentence,
+            by_user=by_user,
+            ended_on=outcome_on,
+            reason=EndedReason.SUPERSEDED,
+            superseded_by=new_sentence,
+            on_breach=True,
+        )
+        risk.tier_recompute(case=breach.case, by_user=by_user, trigger="breach_outcome")
+    return enforcement.breach_outcome_record(
+        breach=breach,
+        by_user=by_user,
+        outcome=outcome,
+        outcome_on=outcome_on,
+        detail=detail,
+        facts=facts,
+        new_sentence=new_sentence,
+        **guards,
     )

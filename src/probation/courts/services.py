@@ -23,6 +23,7 @@ from probation.courts.models import (
     EndedReason,
     Offence,
     Requirement,
+    RequirementKind,
     Sentence,
     SentenceStatus,
 )
@@ -31,11 +32,33 @@ from probation.people.locking import begin_case_change
 from probation.people.models import Case
 from probation.people.selectors import ensure_case_visible
 from probation.rules.dates import add_months
-from probation.workforce.models import RoleCode
+from probation.rules.sentencing import REQUIREMENT_LIMITS, REQUIREMENT_NAMES
+from probation.workforce.models import OrganisationKind, RoleCode
 
 SENTENCING_ROLES = (RoleCode.COURT_OFFICER,)
+#: Who records what a court decided on a breach: the court officer, or the NPS enforcement
+#: officer who took the breach to court (``docs/domain/enforcement.md``), and only through the
+#: casework workflow that records the breach's outcome (``on_breach=True``).
+BREACH_SENTENCING_ROLES = (RoleCode.COURT_OFFICER, RoleCode.ENFORCEMENT_OFFICER)
 #: What ending an order changes (its audit event's before and after).
 ENDED_FIELDS = ["status", "ended_on", "ended_reason", "superseded_by_id"]
+
+
+def _ensure_may_sentence(by_user: Any, *, on_breach: bool, what: str) -> None:
+    """Court officers record sentences; on a breach, so does the NPS enforcement officer who
+    took it to court (``on_breach`` is set only by the breach outcome workflow)."""
+    if not by_user.is_authenticated:
+        raise PermissionDenied(f"Only a court officer may {what}.")
+    if by_user.has_role(*SENTENCING_ROLES):
+        return
+    if (
+        on_breach
+        and by_user.has_role(*BREACH_SENTENCING_ROLES)
+        and by_user.organisation is not None
+        and by_user.organisation.kind == OrganisationKind.NPS
+    ):
+        return
+    raise PermissionDenied(f"Only a court officer may {what}.")
 
 
 def _latest_offence_date(event: CourtEvent | None) -> dt.date:
@@ -60,6 +83,7 @@ def sentence_record(
     court_event: CourtEvent | None = None,
     suspended_for_days: int | None = None,
     complete: bool = False,
+    on_breach: bool = False,
     expected_version: int | None = None,
     submission_token: str = "",
 ) -> Sentence:
@@ -71,8 +95,7 @@ def sentence_record(
     :func:`probation.casework.services.sentence_record`, which recomputes it in the same
     transaction (courts knows nothing of risk).
     """
-    if not (by_user.is_authenticated and by_user.has_role(*SENTENCING_ROLES)):
-        raise PermissionDenied("Only a court officer may record a sentence.")
+    _ensure_may_sentence(by_user, on_breach=on_breach, what="record a sentence")
     ensure_case_visible(by_user, case)
     begin_case_change(
         case=case,
@@ -265,11 +288,11 @@ def sentence_end(
     ended_on: dt.date,
     reason: str,
     superseded_by: Sentence | None = None,
+    on_breach: bool = False,
 ) -> Sentence:
     """End an active order early, as the court said when it passed a new sentence: ended, or
     superseded by the new sentence (``superseded_by``). The order becomes terminated."""
-    if not (by_user.is_authenticated and by_user.has_role(*SENTENCING_ROLES)):
-        raise PermissionDenied("Only a court officer may end a sentence.")
+    _ensure_may_sentence(by_user, on_breach=on_breach, what="end a sentence")
     ensure_case_visible(by_user, sentence.case)
     if reason not in EndedReason.values:
         raise InvalidInput("Choose whether the order ends or is superseded", field="previous")
@@ -297,3 +320,128 @@ def sentence_end(
         after=snapshot(locked, ENDED_FIELDS),
     )
     return locked
+
+
+@dataclass(frozen=True)
+class RequirementAmended:
+    """One requirement as the court set it on a breach: its kind, its amount in the kind's unit
+    (``None`` for a kind without one), a detail and, if the court said, its last day."""
+
+    kind: str
+    amount: int | None = None
+    detail: str = ""
+    ends_on: dt.date | None = None
+
+
+#: What amending requirements changes (its audit event's before and after, per requirement).
+REQUIREMENT_FIELDS = ["kind", "amount", "detail", "starts_on", "ends_on"]
+
+
+def _check_amended(sentence: Sentence, requirements: Sequence[RequirementAmended]) -> None:
+    kinds = [item.kind for item in requirements]
+    if len(set(kinds)) != len(kinds):
+        raise InvalidInput("Give each requirement once", field="requirements")
+    for item in requirements:
+        if item.kind not in RequirementKind.values:
+            raise InvalidInput(f"Unknown requirement: {item.kind}", field="requirements")
+        limit = REQUIREMENT_LIMITS.get(item.kind)
+        if limit is None or sentence.is_custodial:
+            # A supervision default order's limits are the breach rule's (checked by the caller).
+            continue
+        name = REQUIREMENT_NAMES[item.kind]
+        if item.amount is None:
+            raise InvalidInput(f"Enter the {limit.unit} of {name.lower()}", field="requirements")
+        if item.amount < limit.minimum or (
+            limit.maximum is not None and item.amount > limit.maximum
+        ):
+            bounds = (
+                f"between {limit.minimum} and {limit.maximum}"
+                if limit.maximum is not None
+                else f"{limit.minimum} or more"
+            )
+            raise InvalidInput(f"{name} must be {bounds} {limit.unit}", field="requirements")
+
+
+@transaction.atomic
+def requirements_amend(
+    *,
+    sentence: Sentence,
+    by_user: Any,
+    amended_on: dt.date,
+    requirements: Sequence[RequirementAmended],
+    keep_others: bool = False,
+    on_breach: bool = False,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> list[Requirement]:
+    """Set an active sentence's requirements as a court amended them on ``amended_on``.
+
+    A kind the sentence already has (still running) keeps its row, so what was delivered under
+    it still counts, with the new amount; a kind no longer required ends on ``amended_on`` (unless
+    ``keep_others``: a supervision default order adds to what there is); a new kind starts on
+    ``amended_on``. Returns the requirements running after the change. Audited
+    ``SENTENCE_AMENDED`` with the requirements before and after."""
+    _ensure_may_sentence(by_user, on_breach=on_breach, what="amend a sentence")
+    ensure_case_visible(by_user, sentence.case)
+    check_date(amended_on, EVENT_DATES, field="amended_on", label="date of the amendment")
+    case = begin_case_change(
+        case=sentence.case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    locked = Sentence.objects.select_for_update().get(pk=sentence.pk, case=case)
+    if locked.status != SentenceStatus.ACTIVE:
+        raise Conflict("This order has ended: its requirements cannot be amended.")
+    if amended_on < locked.sentence_date:
+        raise InvalidInput(
+            "Requirements cannot be amended before the order was made", field="amended_on"
+        )
+    _check_amended(locked, requirements)
+    running = [
+        r
+        for r in Requirement.objects.select_for_update().filter(sentence=locked)
+        if r.ends_on is None or r.ends_on >= amended_on
+    ]
+    before = [snapshot(r, REQUIREMENT_FIELDS) for r in running]
+    by_kind = {r.kind: r for r in running}
+    after: list[Requirement] = []
+    for item in requirements:
+        current = by_kind.pop(item.kind, None)
+        if current is not None:
+            current.amount = item.amount
+            current.detail = item.detail[:300]
+            if item.ends_on is not None:
+                current.ends_on = item.ends_on
+            current.save(update_fields=["amount", "detail", "ends_on"])
+            after.append(current)
+        else:
+            after.append(
+                Requirement.objects.create(
+                    sentence=locked,
+                    kind=item.kind,
+                    amount=item.amount,
+                    detail=item.detail[:300],
+                    starts_on=amended_on,
+                    ends_on=item.ends_on,
+                )
+            )
+    for left in by_kind.values():
+        if keep_others:
+            after.append(left)
+            continue
+        left.ends_on = amended_on
+        left.save(update_fields=["ends_on"])
+    audit(
+        by_user,
+        AuditAction.SENTENCE_AMENDED,
+        locked,
+        crn=case.person.crn,
+        before={"requirements": before},
+        after={
+            "amended_on": amended_on,
+            "requirements": [snapshot(r, REQUIREMENT_FIELDS) for r in after],
+            "ended": [] if keep_others else [r.pk for r in by_kind.values()],
+        },
+    )
+    return after
