@@ -51,6 +51,7 @@ from probation.people.selectors import (
 from probation.risk.permissions import may_record_risk
 from probation.risk.selectors import risk_summary
 from probation.risk.services import ASSESSING_ROLES, REGISTERING_ROLES
+from probation.supervision.selectors import next_appointment_at
 from probation.workforce.models import Team
 
 T = TypeVar("T")
@@ -73,8 +74,14 @@ __all__ = [
 
 
 def caseload(*, for_user: Any) -> QuerySet[Case]:
-    """My cases: the officer's active cases with their active sentences, by name."""
-    return my_cases(for_user=for_user).prefetch_related(active_sentences_prefetch())
+    """My cases: the officer's active cases with their active sentences, by name, each with
+    ``next_appointment_at`` (None when none is booked) read in the same query as the cases
+    (a subquery on the ``contact_case_booked`` index)."""
+    return (
+        my_cases(for_user=for_user)
+        .annotate(next_appointment_at=next_appointment_at())
+        .prefetch_related(active_sentences_prefetch())
+    )
 
 
 def search_page(*, for_user: Any, query: SearchQuery, offset: int, limit: int) -> SearchResults:

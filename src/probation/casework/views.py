@@ -94,7 +94,13 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casework/my_cases.html",
-        {"page": page, "new_allocations": fresh, "new_count": len(fresh)},
+        {
+            "page": page,
+            "new_allocations": fresh,
+            "new_count": len(fresh),
+            # The caseload carries each case's next appointment: "None booked" means none.
+            "next_appointments_known": True,
+        },
     )
 
 
