@@ -487,3 +487,22 @@ def test_the_supervision_period_panel(crc_case: Any, period: str, expected: str)
 
 def test_the_panel_is_empty_without_a_custodial_sentence(crc_order_case: Any) -> None:
     assert supervision_period_panel(crc_order_case)["sentence"] is None
+
+
+def test_a_recall_on_a_non_custodial_sentence_offers_no_fixed_term(
+    crc_order_case: Any,
+) -> None:
+    """Recalls are made only on licence, but a page must not fail on a row made otherwise."""
+    from probation.enforcement.recall_selectors import fixed_term_option
+
+    recall = Recall.objects.create(
+        case=crc_order_case,
+        sentence=crc_order_case.sentences.get(),
+        reason="other",
+        details="Imported",
+        from_organisation=crc_order_case.responsible_organisation,
+        decision_due_on=timezone.localdate(),
+    )
+    option = fixed_term_option(recall)
+    assert not option.available
+    assert "custodial" in option.reason

@@ -108,7 +108,13 @@ def mappa_level_of(case: Case) -> int | None:
 
 def fixed_term_option(recall: Recall) -> FixedTermRecall:
     """Whether a fixed-term recall may be decided for ``recall``, and why: from its sentence
-    and the MAPPA level on the case's current assessment."""
+    and the MAPPA level on the case's current assessment. A recall recorded against a
+    sentence that is not custodial (not made by :mod:`recall_services`, which refuses one) is
+    answered, not failed: no fixed-term recall."""
+    if recall.sentence.disposal not in CUSTODIAL_DISPOSALS:
+        return FixedTermRecall(
+            False, "A fixed-term recall is only for a custodial sentence: this one is not."
+        )
     return fixed_term_recall(
         disposal=recall.sentence.disposal, mappa_level=mappa_level_of(recall.case)
     )
