@@ -1,5 +1,6 @@
 # OpenProbation — the two commands of the quick start, and the pieces they are made of.
 #   make run    set up, build the demo world on SQLite, print the demo sign-ins, serve on :8000
+#               with the background worker alongside (appointment reminders, printed as email)
 #   make test   set up, then the whole test suite (PostgreSQL if DATABASE_URL says so) and checks
 
 PYTHON ?= python3
@@ -8,13 +9,13 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PEOPLE ?= 3000
 
-.PHONY: run test setup python-deps assets browser check lint imports typecheck migrations-check pytest demo serve clean
+.PHONY: run test setup python-deps assets pdf-libs browser check lint imports typecheck migrations-check pytest demo serve clean
 
 run: setup demo serve
 
 test: setup browser check pytest
 
-setup: python-deps assets
+setup: python-deps assets pdf-libs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 assets: node_modules/.package-lock.json
 
+# WeasyPrint's system libraries (Pango, for letters and statements), from Debian, when missing.
+pdf-libs: python-deps
+	@$(BIN)/python -c 'import weasyprint' >/dev/null 2>&1 || \
+	  { echo "Installing Pango for WeasyPrint (letters and statements as PDF)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null) \
+	    || { echo "Could not install Pango: run 'apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0' as root"; exit 1; }; }
+
 # Debian's chromium for the Playwright browser tests (Playwright's own download needs internet).
 browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
@@ -38,8 +47,10 @@ browser:
 demo:
 	$(BIN)/probation demo --people $(PEOPLE)
 
+# The web service and, alongside it, the background worker (tasks, appointment reminders; email
+# printed here unless EMAIL_URL says otherwise): Ctrl-C stops both.
 serve:
-	$(BIN)/probation serve --port $(PORT)
+	$(BIN)/probation serve --port $(PORT) --with-worker
 
 lint:
 	$(BIN)/ruff check src tests benchmarks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -202,6 +203,14 @@ def serve(
     dev: Annotated[
         bool, typer.Option("--dev", help="Django's development server, reloading on changes.")
     ] = False,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--with-worker",
+            help="Also run `probation worker` (background tasks, appointment reminders) "
+            "alongside, stopped with the server.",
+        ),
+    ] = False,
 ) -> None:
     """Run the web service (gunicorn; static files served by WhiteNoise)."""
     from probation.ops.serve import serve_development, serve_production, unapplied_migrations
@@ -213,11 +222,82 @@ def serve(
             f"[yellow]The database needs {pending} migration(s): run probation demo "
             "(or manage.py migrate) first.[/yellow]"
         )
-    if dev:
-        serve_development(host=host, port=port)
-    else:
-        console.print(f"Serving on http://{host}:{port}/ with {workers} worker(s).")
-        serve_production(host=host, port=port, workers=workers)
+    # The development server re-runs this command in a child process to reload it: start the
+    # worker once, from the first process.
+    worker = _start_worker(console) if with_worker and not os.environ.get("RUN_MAIN") else None
+    try:
+        if dev:
+            serve_development(host=host, port=port)
+        else:
+            console.print(f"Serving on http://{host}:{port}/ with {workers} worker(s).")
+            serve_production(host=host, port=port, workers=workers)
+    finally:
+        if worker is not None:
+            _stop_worker(console, worker)
+
+
+def _start_worker(console: Console) -> subprocess.Popen[bytes]:
+    """``probation worker`` in its own process, printing to this terminal."""
+    console.print(
+        "Starting the background worker: it sends appointment reminders "
+        f"(email backend: {_email_backend_name()})."
+    )
+    # Its own session: Ctrl-C reaches the server alone, which then stops the worker with one
+    # SIGTERM (two signals would stop the worker mid-task).
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "probation.cli", "worker"], start_new_session=True
+    )
+
+
+def _stop_worker(console: Console, worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes its task), then wait; kill it if it will not stop."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            console.print("[yellow]The worker did not stop in 30 seconds: ending it.[/yellow]")
+            worker.kill()
+            worker.wait()
+
+
+def _email_backend_name() -> str:
+    from django.conf import settings
+
+    backend = str(settings.EMAIL_BACKEND)
+    return "printed on the console" if backend.endswith("console.EmailBackend") else backend
+
+
+@app.command()
+def worker(
+    sweep_every: Annotated[
+        float,
+        typer.Option(
+            "--sweep-every", min=1, help="Seconds between two sweeps for reminders to queue."
+        ),
+    ] = 60.0,
+) -> None:
+    """Run background tasks (django-tasks) and queue appointment reminders every minute.
+
+    Stops cleanly on Ctrl-C or SIGTERM: the task running finishes first."""
+    from probation.ops.serve import unapplied_migrations
+    from probation.ops.worker import run_worker
+
+    console = _console()
+    pending = unapplied_migrations()
+    if pending:
+        console.print(
+            f"[red]The database needs {pending} migration(s): run probation migrate first.[/red]"
+        )
+        raise typer.Exit(code=1)
+
+    from django.utils import timezone
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{timezone.localtime():%H:%M:%S}[/dim] worker: {message}")
+
+    say(f"Email: {_email_backend_name()}.")
+    run_worker(say=say, sweep_every=sweep_every)
 
 
 @app.command()
