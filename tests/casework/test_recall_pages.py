@@ -397,3 +397,27 @@ def test_the_partial_without_custody(crc_order_case: Any) -> None:
         {"supervision_period": supervision_period_panel(crc_order_case)},
     )
     assert "No custodial sentence" in html
+
+
+def test_the_queue_reads_a_fixed_number_of_queries(
+    requested: Recall, enforcement_officer: Any, crc_practitioner: Any, client_for: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CaseFactory
+
+    client = client_for(enforcement_officer)
+    client.get("/recalls/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/recalls/")
+    for _ in range(3):
+        case = CaseFactory(
+            responsible_organisation=organisation("CRC-C08"), responsible_officer=crc_practitioner
+        )
+        custody(case)
+        request_for(case, crc_practitioner)
+    with CaptureQueriesContext(connection) as four:
+        body = client.get("/recalls/").content.decode()
+    assert body.count('data-testid="queue-row"') == 4
+    assert len(four) == len(one)
