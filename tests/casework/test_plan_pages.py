@@ -12,6 +12,8 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from probation.casework.plan_views import overview_plan
 from probation.core.audit import AuditAction
@@ -405,6 +407,50 @@ def test_another_cases_objective_is_not_found_under_this_case(
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == ObjectiveStatus.OPEN
+
+
+# --- No input gives a 500 -----------------------------------------------------------------------
+
+HOSTILE = st.one_of(
+    st.text(max_size=6000),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=31), max_size=20),
+    st.sampled_from(
+        ["", " ", "start", "agree", "achieved", "drugs", "-1", "99999999999999999999", "%00", "٣"]
+    ),
+)
+FUZZ = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+DATE_PARTS = [f"{name}_{i}" for name in ("agreed_on", "reviewed_on") for i in range(3)]
+GUARDS = ["case_version", "submission_token"]
+
+
+@pytest.mark.parametrize(
+    ("rest", "fields"),
+    [
+        ("", ["action", "persons_words", *DATE_PARTS[:3], *GUARDS]),
+        ("objectives/new/", ["need", "requirement", "description", "persons_words", *GUARDS]),
+        ("objective", ["status", "description", "persons_words", *GUARDS]),
+        ("review/", ["summary", "persons_words", *DATE_PARTS[3:], *GUARDS]),
+    ],
+)
+def test_no_form_of_the_plan_answers_5xx(
+    case: Any, po: Any, client_for: Any, rest: str, fields: list[str]
+) -> None:
+    objective = _objective(case, po)
+    if rest == "review/":
+        plan_agree(case=case, by_user=po, agreed_on=case.opened_on)
+    url = _url(case, f"objectives/{objective.pk}/" if rest == "objective" else rest)
+    client = client_for(po)
+
+    @FUZZ
+    @given(st.fixed_dictionaries({}, optional=dict.fromkeys(fields, HOSTILE)))
+    def check(data: dict[str, str]) -> None:
+        assert client.post(url, data).status_code < 500, data
+
+    check()
 
 
 # --- The overview partial -------------------------------------------------------------------------

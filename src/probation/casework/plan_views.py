@@ -94,12 +94,12 @@ class ObjectiveForm(CaseChangeForm):
         super().__init__(*args, **kwargs)
         self.requirements = {str(r.pk): r for r in plan_requirements(case)}
         need_field: Any = self.fields["need"]
-        need_field.choices = [("", "None")] + [
+        need_field.choices = [("", "None: not linked to a need")] + [
             (n.key, f"{n.label} ({n.severity_label.lower()})") for n in assessed_needs(case)
         ]
         need_field.error_messages["invalid_choice"] = "Choose a need from the list"
         requirement_field: Any = self.fields["requirement"]
-        requirement_field.choices = [("", "None")] + [
+        requirement_field.choices = [("", "None: not linked to a requirement")] + [
             (key, requirement_label(r)) for key, r in self.requirements.items()
         ]
         requirement_field.error_messages["invalid_choice"] = "Choose a requirement from the list"
