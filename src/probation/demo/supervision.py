@@ -219,7 +219,9 @@ def _case_contacts(
                 )
             )
         day += dt.timedelta(days=7)
-    rows += _unplanned(rng, case_row, sentence, start, min(end, ctx.as_of), hour)
+    rows += _unplanned(
+        rng, case_row, sentence, (start, min(end, ctx.as_of)), (weekday, hour, parity)
+    )
     unpaid = by_kind.get("unpaid_work")
     if unpaid and unpaid.amount:
         rows += _unpaid_work(ctx, rng, case_row, sentence, unpaid, start, end, now)
@@ -230,19 +232,20 @@ def _unplanned(
     rng: random.Random,
     case_row: Mapping[str, Any],
     sentence: Any,
-    start: dt.date,
-    end: dt.date,
-    hour: int,
+    period: tuple[dt.date, dt.date],
+    slot: tuple[int, int, int],
 ) -> list[ContactToLoad]:
-    """Short phone contacts on random weekdays, at ten to the hour of the case's slot (after its
-    appointments end), so they never clash in the officer's diary."""
+    """Short phone contacts on the weekday of the case's slot, after its appointment would end
+    (at 50 or 55 minutes past the hour, by the slot's fortnight), on distinct days: so they
+    never clash in the officer's diary."""
+    start, end = period
+    weekday, hour, parity = slot
+    first = start + dt.timedelta(days=(weekday - start.weekday()) % 7)
+    weeks = max(0, (end - first).days // 7 + 1)
+    wanted = max(0, min(weeks, (end - start).days * UNPLANNED_A_MONTH // 30))
     rows = []
-    days = (end - start).days
-    for _ in range(days * UNPLANNED_A_MONTH // 30):
-        day = start + dt.timedelta(days=rng.randrange(days))
-        if day.weekday() >= 5:
-            continue
-        at = _at(day, hour) + dt.timedelta(minutes=50)
+    for week in sorted(rng.sample(range(weeks), wanted)):
+        at = _at(first + dt.timedelta(weeks=week), hour) + dt.timedelta(minutes=50 + 5 * parity)
         rows.append(
             ContactToLoad(
                 case_id=case_row["pk"],
