@@ -84,7 +84,7 @@ class TimeField(forms.CharField):
         )
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> dt.time | None:  # type: ignore[override]
+    def clean(self, value: Any) -> dt.time | None:
         text = super().clean(value)
         if not text:
             return None
@@ -149,7 +149,7 @@ class BookingForm(_WhenMixin, CaseChangeForm):
         return _clean_text(self.cleaned_data["location"], "The location")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if (
             data.get("repeat") in ("1", "2")
             and not data.get("times")
@@ -171,7 +171,7 @@ class BookingForm(_WhenMixin, CaseChangeForm):
 class HoursField(forms.CharField):
     """Hours credited, like 6.5: digits 0 to 9 and at most 2 decimal places."""
 
-    def clean(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Decimal | None:
         text = super().clean(value)
         if not text:
             return None

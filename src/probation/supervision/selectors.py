@@ -173,7 +173,7 @@ def requirement_progress(case: Case) -> list[OrderProgress]:
         if requirement.kind == RequirementKind.UNPAID_WORK and "unpaid" not in entry:
             entry["unpaid"] = progress(
                 ordered=requirement.amount or 0,
-                delivered=requirement.hours or Decimal(0),  # type: ignore[attr-defined]
+                delivered=requirement.hours or Decimal(0),
             )
         elif requirement.kind == RequirementKind.REHABILITATION_ACTIVITY and "rar" not in entry:
             entry["rar"] = progress(

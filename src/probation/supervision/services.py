@@ -393,7 +393,7 @@ def _credited_hours(contact: Contact, outcome: str, hours: Any) -> Decimal | Non
     ordered = Decimal(0)
     if contact.requirement is not None:
         ordered = Decimal(contact.requirement.amount or 0)
-        delivered = Contact.objects.filter(requirement_id=contact.requirement_id).exclude(
+        delivered = Contact.objects.filter(requirement=contact.requirement).exclude(
             pk=contact.pk
         ).aggregate(total=Sum("hours_credited"))["total"] or Decimal(0)
     most = hours_creditable(
