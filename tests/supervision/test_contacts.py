@@ -550,10 +550,28 @@ def test_unplanned_phone_call_recorded_at_once(crc_order_case, crc_practitioner,
         notes="Rang to say he has a job.",
     )
     assert contact.pk and contact.booked_by is None and contact.practitioner == crc_practitioner
+    assert contact.outcome == Outcome.ATTENDED_COMPLIED
     assert contact.rar_day is False  # a phone call is not an activity
     clock.refresh_from_db()
-    assert clock.held_on == timezone.localdate(starts)
+    assert clock.held_on is None  # nor a first appointment
     assert AuditEvent.objects.get(action=AuditAction.CONTACT_RECORDED).details["unplanned"]
+
+
+def test_unplanned_home_visit_stops_the_first_appointment_clock(
+    crc_order_case, crc_practitioner, clock
+):
+    starts = timezone.now() - dt.timedelta(hours=2)
+    contact = contact_record(
+        case=crc_order_case,
+        by_user=crc_practitioner,
+        contact_type="home_visit",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(minutes=45),
+        outcome="attended_complied",
+    )
+    clock.refresh_from_db()
+    assert clock.held_on == timezone.localdate(starts)
+    assert contact.rar_day is True
 
 
 def test_unplanned_home_visit_not_at_home_awaits_judgement(crc_order_case, crc_practitioner):

@@ -67,8 +67,11 @@ REQUIREMENT_OF_TYPE: Final = {
 }
 #: Contact types that count as a rehabilitation activity day when attended on an order with a
 #: rehabilitation activity requirement (unpaid work delivers hours and a programme its own
-#: sessions; a phone call is not an activity): docs/adr/0018-supervision-and-enforcement.md.
+#: sessions; a phone call is not an activity). The platform's choice: the spec is silent.
 RAR_TYPES: Final = (ContactType.SUPERVISION, ContactType.HOME_VISIT, ContactType.VIDEO)
+#: Contact types that can be the first appointment, stopping its clock (``allocation.md`` §3):
+#: a meeting, not a phone call (the platform's choice: the spec is silent).
+FIRST_APPOINTMENT_TYPES: Final = tuple(t for t in ContactType if t != ContactType.PHONE)
 #: Outcomes an unplanned contact may be recorded with (it cannot have been moved by probation).
 UNPLANNED_OUTCOMES: Final = tuple(o for o in Outcome if o != Outcome.RESCHEDULED)
 
@@ -498,7 +501,7 @@ def _apply_outcome(
         contact.judged_at = now
     contact.recorded_by = by_user
     contact.recorded_at = now
-    if outcome in ATTENDED_OUTCOMES:
+    if outcome in ATTENDED_OUTCOMES and contact.contact_type in FIRST_APPOINTMENT_TYPES:
         first_appointment_held(
             case=case, by_user=by_user, held_on=timezone.localdate(contact.starts_at)
         )
