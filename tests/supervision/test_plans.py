@@ -36,6 +36,7 @@ from tests.factories import (
     UserFactory,
     organisation,
 )
+from tests.people.test_concurrency import postgresql, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -646,3 +647,60 @@ def test_may_change_plan(case: Any, po: Any) -> None:
     )
     case.status = "closed"
     assert not selectors.may_change_plan(po, case)
+
+
+# --- At the same moment (real threads on PostgreSQL) ---------------------------------------------
+
+
+def _crc_case_with_needs() -> Any:
+    case = CaseFactory(responsible_organisation=organisation("CRC-C08"))
+    assess_needs(case, accommodation="severe", drugs="severe")
+    return case
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_officers_starting_the_plan_at_once_make_one() -> None:
+    case = _crc_case_with_needs()
+    users = [practitioner_of("CRC-C08"), manager_of("CRC-C08")]
+    results = run_together(*[lambda u=u: plan_create(case=case, by_user=u) for u in users])
+    assert len([r for r in results if isinstance(r, SentencePlan)]) == 1
+    [refusal] = [r for r in results if not isinstance(r, SentencePlan)]
+    assert isinstance(refusal, Conflict), refusal
+    assert SentencePlan.objects.filter(case=case).count() == 1
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_objectives_added_at_once_share_one_new_plan() -> None:
+    case = _crc_case_with_needs()
+    users = [practitioner_of("CRC-C08"), manager_of("CRC-C08")]
+    results = run_together(
+        *[
+            lambda u=u, need=need: objective_add(
+                case=case, by_user=u, need=need, description=f"Work on {need}."
+            )
+            for u, need in zip(users, ["accommodation", "drugs"], strict=True)
+        ]
+    )
+    assert all(isinstance(r, Objective) for r in results), results
+    plan = SentencePlan.objects.get(case=case)
+    assert sorted(plan.objectives.values_list("need", flat=True)) == ["accommodation", "drugs"]
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_objective_closed_two_ways_at_once_is_closed_once() -> None:
+    case = _crc_case_with_needs()
+    users = [practitioner_of("CRC-C08"), manager_of("CRC-C08")]
+    objective = objective_add(
+        case=case, by_user=users[0], need="drugs", description="Start the drug service's group."
+    )
+    results = run_together(
+        lambda: objective_update(objective=objective, by_user=users[0], status="achieved"),
+        lambda: objective_update(objective=objective, by_user=users[1], status="discontinued"),
+    )
+    [done] = [r for r in results if isinstance(r, Objective)]
+    [refusal] = [r for r in results if not isinstance(r, Objective)]
+    assert isinstance(refusal, Conflict), refusal
+    assert Objective.objects.get(pk=objective.pk).status == done.status
