@@ -36,7 +36,6 @@ from probation.supervision.plan_selectors import (
     may_change_plan,
     need_label,
     objective_for,
-    plan_of,
     plan_page,
     plan_requirements,
     plan_summary,
@@ -239,11 +238,10 @@ def objective_new(request: HttpRequest, case: Case) -> HttpResponse:
             else:
                 messages.success(request, "Objective added to the sentence plan.")
                 return redirect("casework:plan", crn=case.crn)
-    page = plan_page(case)
     return render(
         request,
         "casework/plan/objective_new.html",
-        _context(case, form=form, page=page, may_change=may_change_plan(user, case)),
+        _context(case, form=form, may_change=may_change_plan(user, case)),
     )
 
 
@@ -325,15 +323,15 @@ def plan_review(request: HttpRequest, case: Case) -> HttpResponse:
                     f"{date_in_words(review.next_review_due_on)}.",
                 )
                 return redirect("casework:plan", crn=case.crn)
-    current = plan_of(case)
+    page = plan_page(case)
     return render(
         request,
         "casework/plan/review.html",
         _context(
             case,
             form=form,
-            plan=current,
-            page=plan_page(case),
+            plan=page.plan,
+            page=page,
             may_change=may_change_plan(user, case),
         ),
     )
