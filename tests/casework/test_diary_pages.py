@@ -256,6 +256,7 @@ def test_booking_in_the_past_is_refused(po, crn):
     day = timezone.localdate() - dt.timedelta(days=1)
     body = po.post(url, {**_booking(day), **_get_form(po, url)}).content.decode()
     assert "today or in the future" in body and not Contact.objects.exists()
+    assert 'id="id_day-error"' in body  # the date is marked wrong, not the time
 
 
 def test_booking_repeat_without_times_asks_for_them(po, crn):
@@ -399,10 +400,26 @@ def test_unpaid_work_outcome_shows_hours(po, crn, crc_order_case):
     )
     url = reverse("casework:contact-outcome", args=[crn, contact.pk])
     body = po.get(url).content.decode()
-    assert "Hours credited" in body and 'value="7"' in body
+    assert "Hours credited" in body and "whole session (7 hours" in body
     po.post(url, {"outcome": "attended_complied", "hours_credited": "6.5", **_guards(body)})
     contact.refresh_from_db()
     assert str(contact.hours_credited) == "6.50"
+
+
+def test_unpaid_work_absence_credits_no_hours(po, crn, crc_order_case):
+    requirement = crc_order_case.sentences.get().requirements.get(kind="unpaid_work")
+    contact = ContactFactory(
+        case=crc_order_case,
+        starts_at=at(-1, 9),
+        ends_at=at(-1, 16),
+        contact_type="unpaid_work",
+        requirement=requirement,
+    )
+    url = reverse("casework:contact-outcome", args=[crn, contact.pk])
+    response = po.post(url, {"outcome": "unacceptable_absence", **_get_form(po, url)})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.hours_credited is None and contact.is_failure
 
 
 @pytest.mark.parametrize("hours", ["abc", "-1", "٣", "1e5", "99", "NaN"])

@@ -55,7 +55,13 @@ MAX_PAGE = 10_000
 #: How many of the overdue outcomes and absences the diary lists under the day.
 TODO_SHOWN = 10
 #: The service's argument names that are not the form's field names.
-_BOOKING_FIELDS = {"repeat_weeks": "times", "repeat_every": "repeat", "ends_at": "length"}
+_BOOKING_FIELDS = {
+    "repeat_weeks": "times",
+    "repeat_every": "repeat",
+    "ends_at": "length",
+    # The date is what is wrong when a time is too early, too late or clashes.
+    "starts_at": "day",
+}
 FAILURE_BANNER = (
     "{what} recorded for {name}. A decision on a warning or a breach referral is now on your "
     "to-do list."
@@ -253,6 +259,14 @@ def _recorded_banner(request: HttpRequest, case: Case, contact: Contact) -> None
         messages.success(request, f"{what} recorded for {name}.")
 
 
+def _hours_hint(contact: Contact) -> str:
+    hours = (contact.ends_at - contact.starts_at).total_seconds() / 3600
+    return (
+        f"Only if the person attended. Leave empty to credit the whole session ({hours:g} "
+        "hours, or what the order has left), or enter the hours worked, for example 6.5."
+    )
+
+
 @case_page(page="record an outcome", roles=services.SUPERVISING_ROLES)
 def contact_outcome(request: HttpRequest, case: Case, contact_id: int) -> HttpResponse:
     contact = contact_for(case=case, contact_id=contact_id)
@@ -260,14 +274,8 @@ def contact_outcome(request: HttpRequest, case: Case, contact_id: int) -> HttpRe
         return not_available(request)
     _refuse_unless_supervising(request, case, "record an outcome")
     unpaid_work = contact.contact_type == ContactType.UNPAID_WORK
-    session_hours = (contact.ends_at - contact.starts_at).total_seconds() / 3600
     form = OutcomeForm(
-        request.POST or None,
-        unpaid_work=unpaid_work,
-        initial={
-            **case_change_initial(case),
-            "hours_credited": f"{session_hours:g}" if unpaid_work else None,
-        },
+        request.POST or None, unpaid_work=unpaid_work, initial=case_change_initial(case)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -297,6 +305,7 @@ def contact_outcome(request: HttpRequest, case: Case, contact_id: int) -> HttpRe
             "form": form,
             "allowed": may_supervise(request.user, case),
             "started": contact.starts_at <= timezone.now(),
+            "hours_hint": _hours_hint(contact),
         },
     )
 
