@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from probation.allocation.comparison import may_compare
 from probation.allocation.selectors import is_escalation_reviewer
+from probation.enforcement.selectors import is_enforcement_officer
 from probation.people.selectors import can_read_cases
 from probation.workforce.models import RoleCode
 
@@ -53,6 +54,8 @@ def home_url(user: Any) -> str:
         return reverse("casework:unallocated")
     if role == RoleCode.COURT_OFFICER:
         return reverse("casework:court-home")
+    if role == RoleCode.ENFORCEMENT_OFFICER and is_enforcement_officer(user):
+        return reverse("casework:enforcement-home")
     if role == RoleCode.CONTRACT_MANAGER:
         return reverse("casework:contract-home")
     if role == RoleCode.AUDITOR:
@@ -62,20 +65,28 @@ def home_url(user: Any) -> str:
     return reverse("casework:role-home")
 
 
+#: Roles whose home is a working page of their own, already in the menu under its own name.
+_OWN_HOME_ROLES = (
+    RoleCode.PRACTITIONER,
+    RoleCode.ALLOCATING_MANAGER,
+    RoleCode.COURT_OFFICER,
+    RoleCode.ENFORCEMENT_OFFICER,
+    RoleCode.AUDITOR,
+)
+
+
+def _home_items(user: Any) -> list[NavigationItem]:
+    """A "Home" item for the roles whose home is not already in the menu by its own name."""
+    role = primary_role(user)
+    if role in _OWN_HOME_ROLES:
+        return []
+    home = "casework:contract-home" if role == RoleCode.CONTRACT_MANAGER else "casework:role-home"
+    return [NavigationItem("Home", reverse(home), "home")]
+
+
 def navigation_items(user: Any) -> list[NavigationItem]:
     """The service navigation for ``user``: only what the user's roles can use."""
-    items: list[NavigationItem] = []
-    role = primary_role(user)
-    if role not in (
-        RoleCode.PRACTITIONER,
-        RoleCode.ALLOCATING_MANAGER,
-        RoleCode.COURT_OFFICER,
-        RoleCode.AUDITOR,
-    ):
-        home = (
-            "casework:contract-home" if role == RoleCode.CONTRACT_MANAGER else "casework:role-home"
-        )
-        items.append(NavigationItem("Home", reverse(home), "home"))
+    items = _home_items(user)
     if user.has_role(RoleCode.PRACTITIONER):
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
     if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
@@ -92,6 +103,10 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         )
     if user.has_role(RoleCode.COURT_OFFICER) and can_read_cases(user):
         items.append(NavigationItem("Court work", reverse("casework:court-home"), "court"))
+    if is_enforcement_officer(user):
+        items.append(
+            NavigationItem("Breach referrals", reverse("casework:enforcement-home"), "enforcement")
+        )
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):

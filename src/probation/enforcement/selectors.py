@@ -169,6 +169,11 @@ def evidence_pack(*, sentence: Sentence) -> dict[str, Any]:
                 for outcome in Outcome.values
                 if outcome != Outcome.AWAITING_JUDGEMENT or counts.get(outcome)
             },
+            "by_outcome": [
+                {"outcome": outcome, "label": labels[outcome], "count": counts.get(outcome, 0)}
+                for outcome in Outcome.values
+                if outcome != Outcome.AWAITING_JUDGEMENT or counts.get(outcome)
+            ],
             "recorded": len(contacts),
             "contacts": [row(c) for c in contacts[-EVIDENCE_CONTACTS_MAX:]],
         },
