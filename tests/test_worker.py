@@ -39,6 +39,16 @@ def due_appointment(crc_order_case: Any, crc_practitioner: Any) -> Any:
     )
 
 
+@pytest.fixture(autouse=True)
+def connections_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker closes old database connections between rounds (as a request does); in a test
+    that would close the test's own transaction (PostgreSQL), so it keeps it here."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    monkeypatch.setattr("probation.ops.worker.close_old_connections", lambda: None)
+
+
 class Stopper:
     """A ``say`` that records the worker's words and stops it after ``after`` lines."""
 

@@ -9,8 +9,9 @@ import email
 import email.policy
 import io
 import socket
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.core import mail
@@ -44,6 +45,7 @@ from probation.supervision.reminders import (
     when_in_words,
 )
 from tests.factories import ContactFactory, UserFactory, organisation
+from tests.people.test_concurrency import postgresql, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +119,15 @@ def printed_sms(settings: Any) -> Iterator[io.StringIO]:
     globals()["_Captured"] = Captured
     yield buffer
     globals().pop("_Captured", None)
+
+
+@pytest.fixture(autouse=True)
+def connections_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The task worker closes the database connection between tasks (as a request does); in a
+    test that would close the test's own transaction (PostgreSQL), so it keeps it here."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
 
 def run_queued_tasks() -> int:
@@ -565,3 +576,46 @@ def test_a_closed_case_preferences_are_not_changed(case, crc_practitioner):
 def test_an_allocating_manager_of_the_crc_may_change_preferences(case):
     manager = UserFactory(organisation=organisation("CRC-C08"), roles=["allocating_manager"])
     assert prefer(case, manager).updated_by == manager
+
+
+# --- At the same moment (real transactions on PostgreSQL) ---------------------------------
+
+
+class SlowCountingSms:
+    """A provider that takes its time, and counts what it was given."""
+
+    sent: ClassVar[list[str]] = []
+
+    def send(self, to: str, body: str) -> None:
+        time.sleep(0.3)
+        self.sent.append(to)
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_message_sent_by_two_workers_at_once_goes_once(case, crc_practitioner, settings):
+    settings.SMS_BACKEND = f"{__name__}.SlowCountingSms"
+    SlowCountingSms.sent = []
+    ContactFactory(case=case, starts_at=_soon())
+    prefer(case, crc_practitioner, email_opted_out=True)
+    [message] = [m for m in reminders_queue_due() if m.status == MessageStatus.QUEUED]
+
+    results = run_together(*[lambda: reminder_send(message_id=message.pk) for _ in range(2)])
+
+    assert all(isinstance(r, ReminderMessage) for r in results), results
+    assert SlowCountingSms.sent == ["+447700900123"]
+    assert audit_actions(case).count("reminder.sent") == 1
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_remind_each_appointment_once(case):
+    for hours in (2, 3, 4):
+        ContactFactory(case=case, starts_at=_soon(hours))
+
+    results = run_together(reminders_queue_due, reminders_queue_due)
+
+    assert all(isinstance(r, list) for r in results), results
+    assert ReminderMessage.objects.filter(case=case).count() == 6
+    reminded = list(ReminderMessage.objects.values_list("contact_id", flat=True))
+    assert sorted(reminded) == sorted(2 * [c.pk for c in Contact.objects.filter(case=case)])
