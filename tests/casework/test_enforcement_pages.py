@@ -357,3 +357,87 @@ def test_another_crc_cannot_see_the_breach(
 ):
     url = f"/cases/{_crn(crc_order_case)}/breaches/{referral.pk}/"
     assert client_for(other_crc_practitioner).get(url).status_code == 404
+
+
+def test_the_queue_reads_in_a_fixed_number_of_queries(
+    crc_order_case, referral, enforcement_officer, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SentenceFactory
+
+    client = client_for(enforcement_officer)
+    client.get("/enforcement/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/enforcement/")
+    for _ in range(3):
+        order = SentenceFactory(sentence_date=dt.date(2026, 10, 1))
+        BreachReferral.objects.create(
+            case=order.case,
+            sentence=order,
+            failure=failure(order.case, sentence=order),
+            reason="Another.",
+            from_organisation=organisation("NPS"),
+            due_on=dt.date(2026, 12, 1),
+            review_due_on=dt.date(2026, 12, 1),
+        )
+    with CaptureQueriesContext(connection) as four:
+        page = client.get("/enforcement/").content.decode()
+    assert page.count('data-testid="queue-row"') == 4
+    assert len(four) == len(one)
+
+
+def test_a_pss_breach_offers_the_pss_outcomes(
+    crc_order_case, crc_practitioner, enforcement_officer, client_for
+):
+    from tests.factories import SentenceFactory
+
+    custody = SentenceFactory(
+        case=crc_order_case,
+        disposal="custody",
+        sentence_date=dt.date(2025, 6, 2),
+        length_days=180,
+        licence_end=dt.date(2026, 5, 31),
+        supervision_end=dt.date(2027, 5, 31),
+    )
+    breach = breach_refer(
+        failure=failure(crc_order_case, sentence=custody),
+        by_user=crc_practitioner,
+        reason="Missed appointments.",
+    )
+    breach_proceedings_start(
+        breach=breach_review_start(breach=breach, by_user=enforcement_officer),
+        by_user=enforcement_officer,
+        hearing_on=timezone.localdate(),
+    )
+    page = (
+        client_for(enforcement_officer)
+        .get(f"/cases/{_crn(crc_order_case)}/breaches/{breach.pk}/")
+        .content.decode()
+    )
+    assert "Supervision default order: curfew" in page
+    assert 'value="pss_custody"' in page
+    assert 'value="revoked_custody"' not in page
+    assert "Breach of post-sentence supervision" in page
+
+
+def test_the_referral_page_points_to_the_open_referral_of_the_order(
+    crc_order_case, referral, crc_practitioner, client_for
+):
+    later = failure(crc_order_case, dt.date(2026, 11, 25))
+    page = (
+        client_for(crc_practitioner)
+        .get(f"/cases/{_crn(crc_order_case)}/contacts/{later.pk}/breach/")
+        .content.decode()
+    )
+    assert 'data-testid="open-breach"' in page
+    assert f"/cases/{_crn(crc_order_case)}/breaches/{referral.pk}/" in page
+
+
+def test_a_contact_that_is_not_a_failure_is_said_so(crc_order_case, crc_practitioner, client_for):
+    kept = failure(crc_order_case, outcome="attended_complied")
+    client = client_for(crc_practitioner)
+    for what in ("warning", "breach"):
+        page = client.get(f"/cases/{_crn(crc_order_case)}/contacts/{kept.pk}/{what}/")
+        assert 'data-testid="not-a-failure"' in page.content.decode()
