@@ -14,6 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
@@ -583,3 +585,61 @@ def test_my_cases_next_appointment_costs_no_query_per_case(po, crc_practitioner)
 def test_search_does_not_claim_none_booked(po, crc_order_case):
     body = po.get(reverse("casework:search") + f"?q={crc_order_case.person.crn}").content.decode()
     assert "None booked" not in body
+
+
+def test_booking_sent_twice_books_once(po, crn):
+    url = reverse("casework:appointment-new", args=[crn])
+    day = timezone.localdate() + dt.timedelta(days=2)
+    data = {**_booking(day), **_get_form(po, url)}
+    first = po.post(url, data)
+    again = po.post(url, data)
+    assert first.status_code == 302 and again.status_code == 302
+    assert Contact.objects.count() == 1
+
+
+def test_booking_with_a_stale_version_keeps_what_was_entered(po, crn, crc_order_case):
+    url = reverse("casework:appointment-new", args=[crn])
+    data = {**_booking(timezone.localdate() + dt.timedelta(days=2)), **_get_form(po, url)}
+    data["case_version"] = str(crc_order_case.version + 5)
+    body = po.post(url, data).content.decode()
+    assert "Someone else changed this case" in body and 'value="Liverpool office"' in body
+    assert not Contact.objects.exists()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["outcome", "hours_credited", "absence_reason", "notes", "case_version"]),
+        st.text(max_size=300),
+    )
+)
+def test_outcome_form_never_500s(client_for, crc_practitioner, crc_order_case, fields):
+    requirement = crc_order_case.sentences.get().requirements.get(kind="unpaid_work")
+    contact = ContactFactory(
+        case=crc_order_case,
+        starts_at=at(-1, 9),
+        ends_at=at(-1, 16),
+        contact_type="unpaid_work",
+        requirement=requirement,
+    )
+    url = reverse("casework:contact-outcome", args=[crc_order_case.person.crn, contact.pk])
+    response = client_for(crc_practitioner).post(url, fields)
+    assert response.status_code in (200, 302)
+    contact.delete()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(
+            ["contact_type", "day_0", "day_1", "day_2", "starts_at", "length", "repeat", "times"]
+        ),
+        st.text(max_size=40),
+    )
+)
+def test_booking_form_never_500s(client_for, crc_practitioner, crc_order_case, fields):
+    url = reverse("casework:appointment-new", args=[crc_order_case.person.crn])
+    day = timezone.localdate() + dt.timedelta(days=2)
+    response = client_for(crc_practitioner).post(url, {**_booking(day), **fields})
+    assert response.status_code in (200, 302)
+    Contact.objects.all().delete()
