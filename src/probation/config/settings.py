@@ -302,6 +302,7 @@ EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = bool(_EMAIL.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_EMAIL.get("EMAIL_USE_SSL"))
+del _EMAIL  # not a setting: its parts are
 # A mail server that does not answer must not hold the worker: give up after this many seconds
 # (the message is then recorded as failed, with the error).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
