@@ -30,6 +30,7 @@ from probation.enforcement.services import (
 )
 from probation.rules.clocks import breach_referral_due, breach_review_due
 from tests.factories import ContactFactory, SentenceFactory, UserFactory, organisation
+from tests.people.test_concurrency import postgresql, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -609,3 +610,22 @@ def test_a_court_officer_does_not_record_a_breach_outcome(referral, enforcement_
             custody_days=30,
         )
     assert Sentence.objects.count() == 1
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_referrals_on_one_order_at_once_open_one(crc_order_case, crc_practitioner):
+    manager = UserFactory(organisation=organisation("CRC-C08"), roles=["allocating_manager"])
+    failures = [failure(crc_order_case), failure(crc_order_case, dt.date(2026, 11, 24))]
+    results = run_together(
+        *[
+            lambda user=user, missed=missed: breach_refer(
+                failure=missed, by_user=user, reason="Refer."
+            )
+            for user, missed in zip([crc_practitioner, manager], failures, strict=True)
+        ]
+    )
+    assert len([r for r in results if isinstance(r, BreachReferral)]) == 1
+    [refusal] = [r for r in results if not isinstance(r, BreachReferral)]
+    assert isinstance(refusal, Conflict), refusal
+    assert BreachReferral.objects.count() == 1

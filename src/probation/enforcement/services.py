@@ -82,8 +82,13 @@ def _ensure_responsible_staff(user: Any, case: Case, what: str) -> None:
     ensure_case_visible(user, case)
 
 
-def _locked_failure(failure: Contact, case: Case) -> Contact:
-    """The failure, locked, checked to be a failure on an order of an active case."""
+def _locked_failure(failure: Contact, case: Case, by_user: Any) -> Contact:
+    """The failure, locked, checked to be a failure on an order of an active case that the
+    user's organisation still holds (it may have moved while the form was open)."""
+    if case.responsible_organisation_id != by_user.organisation_id:
+        raise PermissionDenied(
+            "This case has moved to another organisation: its staff now deal with its failures."
+        )
     if case.status != CaseStatus.ACTIVE:
         raise InvalidInput("This case is closed: warnings and breach are for an active case.")
     locked = (
@@ -139,7 +144,7 @@ def warning_issue(
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    locked = _locked_failure(failure, case)
+    locked = _locked_failure(failure, case, by_user)
     _breach_kind_or_refuse(locked)
     _already_dealt_with(locked)
     decision = next_action(locked)
@@ -214,7 +219,7 @@ def breach_refer(
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    locked = _locked_failure(failure, case)
+    locked = _locked_failure(failure, case, by_user)
     kind = _breach_kind_or_refuse(locked)
     _already_dealt_with(locked)
     text = _text(reason, field="reason", label="the reason for the referral")
