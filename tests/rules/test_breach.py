@@ -178,3 +178,12 @@ def test_breach_kind(custodial, failure_on, expected):
 
 def test_a_custodial_sentence_without_supervision_has_no_breach():
     assert breach_kind(custodial=True, failure_on=dt.date(2026, 1, 1)) is None
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    from probation.rules import breach
+
+    result = doctest.testmod(breach, verbose=False)
+    assert result.attempted > 0 and result.failed == 0
