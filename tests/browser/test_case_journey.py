@@ -53,7 +53,8 @@ def test_practitioner_opens_case_from_my_cases_and_finds_person_by_misspelt_surn
     page: Page, practitioner: Any, sign_in: Callable[..., None]
 ) -> None:
     sign_in(page, practitioner.username)
-    expect(page).to_have_url(re.compile(r"/cases/$"))
+    expect(page).to_have_url(re.compile(r"/todo/$"))
+    page.get_by_role("link", name="My cases", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My cases")
 
     table = page.get_by_test_id("case-table")
@@ -157,7 +158,7 @@ def test_sign_in_and_search_work_without_javascript(
 ) -> None:
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, practitioner.username)
-    expect(page).to_have_url(re.compile(r"/cases/$"))
+    expect(page).to_have_url(re.compile(r"/todo/$"))
     expect(page.locator("body")).not_to_have_class(re.compile(r"js-enabled"))
 
     page.get_by_role("link", name="Find a case").click()

@@ -47,11 +47,11 @@ pytestmark = [
 CRN = "D100001"
 # Where each demo sign-in lands (casework.homes.home_url) and the heading it sees there.
 HOMES = {
-    "practitioner": ("/cases/", "My cases"),
-    "nps.practitioner": ("/cases/", "My cases"),
+    "practitioner": ("/todo/", "To do"),
+    "nps.practitioner": ("/todo/", "To do"),
     "manager": ("/allocations/", "Cases to allocate"),
     "court.officer": ("/court/", "Court work"),
-    "enforcement.officer": ("/home/", "Enforcement"),
+    "enforcement.officer": ("/enforcement/", "Breach referrals"),
     "monitoring.operator": ("/home/", "Electronic monitoring"),
     "contract.manager": ("/contracts/", "Contracts"),
     "auditor": ("/audit/", "Search the audit log"),
@@ -287,7 +287,7 @@ def test_a_form_refused_by_the_csrf_check_gets_the_plain_page(
     first.goto("/sign-in/")
     second.goto("/sign-in/")
     sign_in(first, "practitioner")
-    expect(first).to_have_url(re.compile(r"/cases/$"))
+    expect(first).to_have_url(re.compile(r"/todo/$"))
     sign_in(second, "practitioner")
     expect(second.get_by_role("heading", level=1)).to_have_text(
         "Sorry, we could not accept that form"
@@ -295,7 +295,7 @@ def test_a_form_refused_by_the_csrf_check_gets_the_plain_page(
     expect(second.get_by_text("You are signed in as Sam Okoro")).to_be_visible()
     assert_accessible(second)
     second.get_by_role("link", name="Go to your home page").click()
-    expect(second).to_have_url(re.compile(r"/cases/$"))
+    expect(second).to_have_url(re.compile(r"/todo/$"))
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -10,10 +10,10 @@ pytestmark = pytest.mark.django_db
 
 # role, organisation, where "/" sends the user, words on the landing page
 HOMES = [
-    ("practitioner", "CRC-C08", "/cases/", "My cases"),
+    ("practitioner", "CRC-C08", "/todo/", "To do"),
     ("allocating_manager", "NPS", "/allocations/", "Cases to allocate"),
     ("court_officer", "NPS", "/court/", "Add a person from court"),
-    ("enforcement_officer", "NPS", "/home/", "Enforcement"),
+    ("enforcement_officer", "NPS", "/enforcement/", "Breach referrals"),
     ("monitoring_operator", "EMS", "/home/", "Electronic monitoring"),
     ("contract_manager", "MOJ", "/contracts/", "Contracts"),
     ("auditor", "MOJ", "/audit/", "Search the audit log"),

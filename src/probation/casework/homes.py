@@ -16,7 +16,9 @@ from django.urls import reverse
 
 from probation.allocation.comparison import may_compare
 from probation.allocation.selectors import is_escalation_reviewer
+from probation.enforcement.recall_selectors import is_recall_decider, is_recall_signatory
 from probation.enforcement.selectors import is_enforcement_officer
+from probation.enforcement.sfo_selectors import may_see_sfo_counts
 from probation.people.selectors import can_read_cases
 from probation.workforce.models import RoleCode
 
@@ -49,7 +51,7 @@ def home_url(user: Any) -> str:
     """The page a signed-in user lands on: each role on the page of its job."""
     role = primary_role(user)
     if role == RoleCode.PRACTITIONER:
-        return reverse("casework:my-cases")
+        return reverse("casework:todo")
     if role == RoleCode.ALLOCATING_MANAGER:
         return reverse("casework:unallocated")
     if role == RoleCode.COURT_OFFICER:
@@ -84,15 +86,18 @@ def _home_items(user: Any) -> list[NavigationItem]:
     return [NavigationItem("Home", reverse(home), "home")]
 
 
-def navigation_items(user: Any) -> list[NavigationItem]:
-    """The service navigation for ``user``: only what the user's roles can use."""
-    items = _home_items(user)
-    if user.has_role(RoleCode.PRACTITIONER):
+def _casework_items(user: Any) -> list[NavigationItem]:
+    """The practitioner's and the manager's working pages."""
+    items = []
+    if user.has_role(RoleCode.PRACTITIONER) and can_read_cases(user):
+        items.append(NavigationItem("To do", reverse("casework:todo"), "todo"))
+        items.append(NavigationItem("Diary", reverse("casework:diary"), "diary"))
         items.append(NavigationItem("My cases", reverse("casework:my-cases"), "cases"))
     if user.has_role(RoleCode.ALLOCATING_MANAGER) and can_read_cases(user):
         items.append(NavigationItem("Allocations", reverse("casework:unallocated"), "allocations"))
         items.append(NavigationItem("Transfers", reverse("casework:transfers"), "transfers"))
         items.append(NavigationItem("Workload", reverse("casework:team-workload"), "workload"))
+        items.append(NavigationItem("Team to-do", reverse("casework:team-todo"), "team-todo"))
     if is_escalation_reviewer(user):
         items.append(
             NavigationItem("Escalations", reverse("casework:escalation-queue"), "escalations")
@@ -101,12 +106,31 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         items.append(
             NavigationItem("Compare policies", reverse("casework:policy-compare"), "policy")
         )
-    if user.has_role(RoleCode.COURT_OFFICER) and can_read_cases(user):
-        items.append(NavigationItem("Court work", reverse("casework:court-home"), "court"))
+    return items
+
+
+def _enforcement_items(user: Any) -> list[NavigationItem]:
+    """Breach referrals and recalls for the NPS staff who decide them; the SFO counts."""
+    items = []
     if is_enforcement_officer(user):
         items.append(
             NavigationItem("Breach referrals", reverse("casework:enforcement-home"), "enforcement")
         )
+    if is_recall_decider(user) or is_recall_signatory(user):
+        items.append(NavigationItem("Recalls", reverse("casework:recall-queue"), "recalls"))
+    if may_see_sfo_counts(user):
+        items.append(
+            NavigationItem("Serious further offences", reverse("casework:sfo-counts"), "sfos")
+        )
+    return items
+
+
+def navigation_items(user: Any) -> list[NavigationItem]:
+    """The service navigation for ``user``: only what the user's roles can use."""
+    items = _home_items(user) + _casework_items(user)
+    if user.has_role(RoleCode.COURT_OFFICER) and can_read_cases(user):
+        items.append(NavigationItem("Court work", reverse("casework:court-home"), "court"))
+    items += _enforcement_items(user)
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):
