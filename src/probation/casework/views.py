@@ -34,6 +34,7 @@ from probation.casework.selectors import (
     search_page,
     unallocated_page,
 )
+from probation.casework.supervision_panel import overview_supervision
 from probation.casework.transfer_views import transfer_panel
 from probation.core.audit import AuditAction
 from probation.core.errors import DomainError, InvalidInput
@@ -158,6 +159,7 @@ def case_overview(request: HttpRequest, case: Case) -> HttpResponse:
             **case_record(case, for_user=request.user),
             **transfer_panel(case, for_user=request.user),
             **overview_escalations(case, for_user=request.user),
+            **overview_supervision(case, for_user=request.user),
         },
     )
 
