@@ -11,13 +11,13 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_signing_in_goes_to_my_cases_and_is_audited(crc_practitioner):
+def test_signing_in_goes_to_the_to_do_list_and_is_audited(crc_practitioner):
     client = Client()
     response = client.post(
         "/sign-in/", {"username": crc_practitioner.username, "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert client.get(response["Location"], follow=True).request["PATH_INFO"] == "/cases/"
+    assert client.get(response["Location"], follow=True).request["PATH_INFO"] == "/todo/"
     assert AuditEvent.objects.filter(action="user.signed_in", actor=crc_practitioner).exists()
 
 

@@ -17,18 +17,28 @@ from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
 from probation.demo.builder import BuildResult
 from probation.enforcement.models import BreachReferral, WarningLetter
+from probation.enforcement.selectors import failures_awaiting_action
 from probation.rules.dates import add_months
-from probation.supervision.models import FAILURE_OUTCOMES, Contact, Outcome
-from tests.demo.worlds import AS_OF, rolled_back_world
+from probation.supervision.models import (
+    FAILURE_OUTCOMES,
+    Contact,
+    Outcome,
+    ReminderPreference,
+    SentencePlan,
+)
+from probation.workforce.models import User
+from tests.demo.worlds import rolled_back_world
 
 pytestmark = pytest.mark.django_db
 
 PEOPLE = 300
+# Today: the journeys go through the services, which date what they do by the clock.
+AS_OF = timezone.localdate()
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[BuildResult]:
-    yield from rolled_back_world(django_db_blocker, people=PEOPLE)
+    yield from rolled_back_world(django_db_blocker, people=PEOPLE, as_of=AS_OF)
 
 
 def test_a_year_of_contacts_in_every_outcome_and_the_next_weeks_booked(world: Any) -> None:
@@ -37,10 +47,11 @@ def test_a_year_of_contacts_in_every_outcome_and_the_next_weeks_booked(world: An
         assert outcomes.get(outcome, 0) > 0, outcome
     assert outcomes[""] > 0  # booked, still to come
     assert outcomes[Outcome.ATTENDED_COMPLIED] > sum(outcomes.values()) / 2
-    now = timezone.make_aware(dt.datetime.combine(AS_OF, dt.time(17)))
-    assert not Contact.objects.filter(outcome="", starts_at__lt=now).exists()
-    assert not Contact.objects.filter(starts_at__gte=now).exclude(outcome="").exists()
-    assert world.counts["contacts"] == Contact.objects.count()
+    today = timezone.make_aware(dt.datetime.combine(AS_OF, dt.time()))
+    assert not Contact.objects.filter(outcome="", starts_at__lt=today).exists()
+    # the world's day: its appointments are still to record, and later ones still to come
+    assert not Contact.objects.filter(starts_at__gte=today).exclude(outcome="").exists()
+    assert world.counts["contacts"] == Contact.objects.filter(recorded_by__isnull=True).count()
 
 
 def test_no_officer_has_two_appointments_at_once(world: Any) -> None:
@@ -90,7 +101,8 @@ def test_recent_failures_are_left_for_their_officers(world: Any) -> None:
     fortnight = timezone.make_aware(dt.datetime.combine(AS_OF - dt.timedelta(days=14), dt.time()))
     recent = Contact.objects.filter(outcome__in=FAILURE_OUTCOMES, starts_at__gte=fortnight)
     assert recent.exists()
-    assert not WarningLetter.objects.filter(failure__in=recent).exists()
+    loaded = WarningLetter.objects.filter(letter__contains="previous case record")
+    assert not loaded.filter(failure__in=recent).exists()
 
 
 def test_the_history_is_audited_per_case(world: Any) -> None:
@@ -99,3 +111,23 @@ def test_the_history_is_audited_per_case(world: Any) -> None:
         action=AuditAction.CONTACT_RECORDED, details__source__startswith="Demo world"
     )
     assert loaded.count() == cases_with_contacts
+
+
+def test_the_demo_signins_find_enforcement_in_every_state(world: Any) -> None:
+    made_here = BreachReferral.objects.exclude(evidence__has_key="source")
+    states = set(made_here.values_list("state", flat=True))
+    assert states == {
+        "referred",
+        "under_review",
+        "proceedings_started",
+        "returned",
+        "court_outcome_recorded",
+    }
+    decided = made_here.get(state="court_outcome_recorded")
+    assert decided.court_outcome == "continues_fine"
+    practitioner = User.objects.get(username="practitioner")
+    issued = WarningLetter.objects.exclude(letter__contains="previous case record")
+    assert issued.filter(issued_by=practitioner).exists()
+    assert SentencePlan.objects.filter(case__responsible_officer=practitioner).exists()
+    assert ReminderPreference.objects.filter(case__responsible_officer=practitioner).count() > 10
+    assert failures_awaiting_action(for_user=practitioner, today=AS_OF)

@@ -218,8 +218,18 @@ def test_managers_see_counts_for_their_organisation(crc_order_case, crc_practiti
     )
     manager = UserFactory(organisation=organisation("CRC-C08"), roles=["allocating_manager"])
     counts = enforcement_counts(for_user=manager, today=dt.date(2026, 11, 30))
-    assert counts["failures_awaiting_action"] == 1
+    # the failure of 9 November is evidence for the open breach, not a decision still due
+    assert counts["failures_awaiting_action"] == 0
     assert counts["open_referrals"] == 1
+    second_order = SentenceFactory(case=crc_order_case, sentence_date=dt.date(2026, 11, 2))
+    ContactFactory(
+        case=crc_order_case,
+        sentence=second_order,
+        outcome="unacceptable_absence",
+        starts_at=dt.datetime(2026, 11, 12, 10, tzinfo=dt.UTC),
+    )
+    counts = enforcement_counts(for_user=manager, today=dt.date(2026, 11, 30))
+    assert counts["failures_awaiting_action"] == 1  # on the other order: a warning is due
     other = UserFactory(organisation=organisation("CRC-C12"), roles=["allocating_manager"])
     assert enforcement_counts(for_user=other)["open_referrals"] == 0
     assert enforcement_counts(for_user=crc_practitioner) == {}

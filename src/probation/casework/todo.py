@@ -374,6 +374,11 @@ def team_todo(
         ).filter(
             ~Exists(WarningLetter.objects.filter(failure=OuterRef("pk"))),
             ~Exists(BreachReferral.objects.filter(failure=OuterRef("pk"))),
+            ~Exists(
+                BreachReferral.objects.filter(
+                    sentence=OuterRef("sentence"), state__in=OPEN_BREACH_STATES
+                )
+            ),
         ),
         "case__responsible_officer_id",
         n=Count("pk"),

@@ -59,6 +59,7 @@ from probation.demo.allocation import (
     step_sift,
     step_tiers,
 )
+from probation.demo.enforcement import step_enforcement_journeys
 from probation.demo.escalations import step_escalations_and_transfers
 from probation.demo.hearings import step_todays_hearings
 from probation.demo.profiles import make_profile, step_plan
@@ -406,6 +407,7 @@ def step_analyze(ctx: BuildContext) -> None:
 FINISH_STEPS: list[WorldStep] = [
     step_name_keys,
     step_escalations_and_transfers,
+    step_enforcement_journeys,
     step_todays_hearings,
     step_audit,
     step_analyze,

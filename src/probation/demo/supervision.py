@@ -177,8 +177,8 @@ def _case_contacts(
     outcomes = STEADY if rng.random() < STEADY_SHARE else CHAOTIC
 
     def outcome_of(day: dt.date, at: dt.datetime) -> tuple[str, str, dt.date | None]:
-        if at >= now:
-            return "", "", None
+        if day >= ctx.as_of:
+            return "", "", None  # today's are still to record, as on the morning of a real day
         outcome = outcomes.pick(rng)
         if outcome == Outcome.UNACCEPTABLE_ABSENCE and day >= judge_from:
             return (
@@ -220,7 +220,11 @@ def _case_contacts(
             )
         day += dt.timedelta(days=7)
     rows += _unplanned(
-        rng, case_row, sentence, (start, min(end, ctx.as_of)), (weekday, hour, parity)
+        rng,
+        case_row,
+        sentence,
+        (start, min(end, ctx.as_of - dt.timedelta(days=1))),
+        (weekday, hour, parity),
     )
     unpaid = by_kind.get("unpaid_work")
     if unpaid and unpaid.amount:
@@ -277,7 +281,7 @@ def _unpaid_work(
     rows = []
     while day < deadline and left > 0:
         at = _at(day, 9)
-        outcome = "" if at >= now else STEADY.pick(rng)
+        outcome = "" if day >= ctx.as_of else STEADY.pick(rng)
         if outcome == Outcome.AWAITING_JUDGEMENT:
             outcome = Outcome.UNACCEPTABLE_ABSENCE
         hours = min(left, Decimal(_SESSION_HOURS)) if outcome == Outcome.ATTENDED_COMPLIED else None

@@ -301,6 +301,13 @@ def _failures_without_action(cases: QuerySet[Case]) -> QuerySet[Contact]:
         .filter(
             ~Exists(WarningLetter.objects.filter(failure=OuterRef("pk"))),
             ~Exists(BreachReferral.objects.filter(failure=OuterRef("pk"))),
+            # While an order's breach is open, a further failure is evidence for the court
+            # hearing it, not a new warning or referral (ADR 0018).
+            ~Exists(
+                BreachReferral.objects.filter(
+                    sentence=OuterRef("sentence"), state__in=OPEN_BREACH_STATES
+                )
+            ),
         )
         .select_related("case__person", "sentence")
         .order_by("starts_at", "id")
