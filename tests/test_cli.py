@@ -10,16 +10,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F
 from typer.testing import CliRunner
 
 from probation.cli import app, setup_django
 from probation.core.models import AuditEvent
 from probation.courts.models import Requirement, Sentence
 from probation.demo.world import DEMO_USERNAMES
+from probation.enforcement.models import (
+    BreachReferral,
+    Recall,
+    SeriousFurtherOffence,
+    WarningLetter,
+)
 from probation.ops import stats as ops_stats
 from probation.people.models import Case, Person
 from probation.risk.models import Assessment, Registration, TierCalculation
+from probation.supervision.models import Contact
 from probation.workforce.models import User
 
 runner = CliRunner()
@@ -351,3 +358,28 @@ def test_demo_accounts_that_need_a_code_get_the_demo_authenticator_and_demo_code
     refused = runner.invoke(app, ["demo-code", "practitioner"])
     assert refused.exit_code == 1  # no authenticator: practitioners are not asked for a code
     assert runner.invoke(app, ["demo-code", "someone-real"]).exit_code == 1
+
+
+@pytest.mark.django_db
+def test_stats_count_contacts_warnings_breaches_recalls_and_sfos() -> None:
+    assert invoke("demo", "--people", "150").exit_code == 0
+    counts = json.loads(invoke("stats", "--format", "json").output)
+    outcomes = dict(Contact.objects.values_list("outcome").annotate(n=Count("pk")).order_by())
+    assert counts["contacts_by_outcome"]["total"] == Contact.objects.count() > 0
+    assert counts["contacts_by_outcome"]["booked"] == outcomes.get("", 0) > 0
+    assert counts["contacts_by_outcome"]["attended_complied"] == outcomes["attended_complied"]
+    assert counts["warnings"] == WarningLetter.objects.count() > 0
+    states = dict(BreachReferral.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    assert counts["breach_referrals_by_state"] == {
+        "total": BreachReferral.objects.count(),
+        **states,
+        "referred_late": BreachReferral.objects.filter(referred_at__date__gt=F("due_on")).count(),
+    }
+    recall_states = dict(Recall.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    assert {k: v for k, v in counts["recalls"].items() if not k.startswith("decided_")} == (
+        recall_states
+    )
+    assert counts["serious_further_offences"]["total"] == SeriousFurtherOffence.objects.count()
+    assert sum(counts["serious_further_offences_by_organisation"].values()) == (
+        SeriousFurtherOffence.objects.count()
+    )

@@ -126,6 +126,7 @@ def _register_builtin() -> None:
         ),
         ("audit_events", lambda: AuditEvent.objects.count()),
         *_allocation_stats(),
+        *_supervision_stats(),
     ]
     existing = dict(_REGISTRY)
     _REGISTRY.clear()
@@ -246,3 +247,67 @@ def tier_order(tier: str) -> tuple[bool, int, str]:
     if rank is None:
         return (True, len(TIERS), tier)
     return (unsupervised, rank, "")
+
+
+def _supervision_stats() -> list[tuple[str, StatFunction]]:
+    """Supervision and enforcement (``docs/domain/enforcement.md``): contacts by outcome
+    ("booked" for appointments still to come or to record), absences awaiting judgement and
+    those past their 2 working days, warnings, breach referrals by state (and those made after
+    their 10 working days), recalls by state and decision, and serious further offences by
+    state, by organisation and by contract area."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from probation.enforcement.models import (
+        BreachReferral,
+        Recall,
+        SeriousFurtherOffence,
+        WarningLetter,
+    )
+    from probation.supervision.models import Contact, Outcome
+
+    def contacts_by_outcome() -> dict[str, int]:
+        counts = dict.fromkeys(["booked", *Outcome.values], 0)
+        counts.update(group_count(Contact.objects.all(), "outcome", empty="booked"))
+        return {"total": sum(counts.values())} | counts
+
+    def absences_awaiting_judgement() -> dict[str, int]:
+        waiting = Contact.objects.filter(outcome=Outcome.AWAITING_JUDGEMENT)
+        return {
+            "waiting": waiting.count(),
+            "overdue": waiting.filter(judgement_due_on__lt=timezone.localdate()).count(),
+        }
+
+    def breach_referrals() -> dict[str, int]:
+        counts = group_count(BreachReferral.objects.all(), "state")
+        late = BreachReferral.objects.filter(referred_at__date__gt=F("due_on")).count()
+        return {"total": sum(counts.values())} | counts | {"referred_late": late}
+
+    def recalls() -> dict[str, int]:
+        by_state = group_count(Recall.objects.all(), "state")
+        by_decision = group_count(Recall.objects.exclude(decision=""), "decision")
+        return by_state | {f"decided_{key}": n for key, n in by_decision.items()}
+
+    def sfos() -> dict[str, int]:
+        counts = group_count(SeriousFurtherOffence.objects.all(), "state")
+        late = SeriousFurtherOffence.objects.filter(
+            notified_at__date__gt=F("notification_due_on")
+        ).count()
+        return {"total": sum(counts.values())} | counts | {"notified_late": late}
+
+    return [
+        ("contacts_by_outcome", contacts_by_outcome),
+        ("absences_awaiting_judgement", absences_awaiting_judgement),
+        ("warnings", lambda: WarningLetter.objects.count()),
+        ("breach_referrals_by_state", breach_referrals),
+        ("recalls", recalls),
+        ("serious_further_offences", sfos),
+        (
+            "serious_further_offences_by_organisation",
+            lambda: group_count(SeriousFurtherOffence.objects.all(), "organisation__code"),
+        ),
+        (
+            "serious_further_offences_by_contract_area",
+            lambda: group_count(SeriousFurtherOffence.objects.all(), "contract_area__code"),
+        ),
+    ]
