@@ -10,10 +10,17 @@ comparison all get the same answer, with the reasons for it:
   (``sentences.md``)
 - :mod:`probation.rules.sentencing` -- what a court may impose (``sentences.md``, ADR 0011)
 - :mod:`probation.rules.enforcement` -- the warning rule (``enforcement.md``)
+- :mod:`probation.rules.breach` -- what a court may decide on a breach of an order or of
+  post-sentence supervision (``enforcement.md``, ``sentences.md``, ADR 0018)
 - :mod:`probation.rules.recall` -- fixed-term recall and the period of licence or
   post-sentence supervision on a day (``enforcement.md``, ``sentences.md``)
+- :mod:`probation.rules.requirements` -- progress on unpaid work hours and rehabilitation
+  activity days, the unpaid work deadline (``sentences.md``)
+- :mod:`probation.rules.plans` -- when a sentence plan is next reviewed (policy, ADR 0018)
 - :mod:`probation.rules.workload` -- case points and capacity (``workload.md``)
 - :mod:`probation.rules.allocation` -- the NPS/CRC sift as a versioned policy (``allocation.md``)
+- :mod:`probation.rules.clocks` -- when each step of allocating, supervising and enforcing a
+  case is due, in working days (``allocation.md``, ``enforcement.md``, ADRs 0017 and 0018)
 - :mod:`probation.rules.dates` -- calendar months and whole-year ages shared by the above
 - :mod:`probation.rules.reference` -- contract area codes and requirement keys
 
