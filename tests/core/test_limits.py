@@ -12,6 +12,7 @@ from probation.core.limits import (
     EVENT_DATES,
     check_ascii_digits,
     check_date,
+    checked_text,
     date_in_words,
 )
 
@@ -104,3 +105,29 @@ class TestAsciiDigits:
 def test_dates_in_words_are_govuk_style():
     assert date_in_words(dt.date(1900, 1, 1)) == "1 January 1900"
     assert date_in_words(dt.date(2031, 11, 30)) == "30 November 2031"
+
+
+@pytest.mark.parametrize(
+    ("value", "required", "message"),
+    [
+        ("", True, "Enter the reason"),
+        ("   ", True, "Enter the reason"),
+        ("x" * 11, True, "The reason must be 10 characters or fewer"),
+        ("bell\x07", True, "The reason must not contain control characters"),
+        ("nul\x00", False, "The reason must not contain control characters"),
+    ],
+)
+def test_checked_text_refuses_with_the_field_named(value, required, message):
+    with pytest.raises(InvalidInput) as refused:
+        checked_text(value, field="reason", label="the reason", max_length=10, required=required)
+    assert str(refused.value) == message
+    assert refused.value.field == "reason"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(" two\r\nlines\t ", "two\r\nlines"), ("", ""), (None, ""), ("x" * 10, "x" * 10)],
+)
+def test_checked_text_keeps_line_breaks_and_tabs_and_strips(value, expected):
+    got = checked_text(value, field="f", label="the text", max_length=10, required=False)
+    assert got == expected

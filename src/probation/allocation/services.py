@@ -44,6 +44,7 @@ from probation.contracts.models import ContractArea
 from probation.core.audit import AuditAction, AuditRecord, audit, audit_many
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import CaseNotAvailable, Conflict, InvalidInput
+from probation.core.limits import checked_text
 from probation.courts.models import ChargedOffence, Disposal, Sentence, SentenceStatus
 from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
@@ -1126,15 +1127,7 @@ ESCALATION_TEXT_MAX = 5000
 
 
 def _escalation_text(value: str, *, field: str, label: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"Enter {label}", field=field)
-    if len(text) > ESCALATION_TEXT_MAX:
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must be {ESCALATION_TEXT_MAX} characters or fewer",
-            field=field,
-        )
-    return text
+    return checked_text(value, field=field, label=label, max_length=ESCALATION_TEXT_MAX)
 
 
 def _escalation_state(escalation: Escalation) -> dict[str, Any]:

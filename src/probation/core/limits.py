@@ -132,3 +132,24 @@ def check_ascii_digits(text: str, *, field: str | None = None, label: str = "num
     """
     if any(ch.isnumeric() and ch not in _ASCII_DIGITS for ch in text):
         raise InvalidInput(f"Enter {label} using the digits 0 to 9", field=field)
+
+
+#: Line breaks and tabs are allowed in free text; other control characters are not.
+ALLOWED_CONTROLS = frozenset("\r\n\t")
+
+
+def checked_text(
+    value: str | None, *, field: str, label: str, max_length: int, required: bool = True
+) -> str:
+    """Free text a user gave, stripped: ``InvalidInput`` on ``field`` when it is required and
+    empty, longer than ``max_length``, or holds a control character other than a line break or
+    a tab. ``label`` is how the message names it ("the reason" gives "Enter the reason")."""
+    text = (value or "").strip()
+    named = f"{label[:1].upper()}{label[1:]}"
+    if required and not text:
+        raise InvalidInput(f"Enter {label}", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(f"{named} must be {max_length} characters or fewer", field=field)
+    if any(ord(ch) < 32 and ch not in ALLOWED_CONTROLS for ch in text):
+        raise InvalidInput(f"{named} must not contain control characters", field=field)
+    return text

@@ -23,6 +23,7 @@ from django.utils import timezone
 from probation.core.audit import AuditAction, audit
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
+from probation.core.limits import checked_text
 from probation.enforcement.models import Recall, RecallDecision, RecallReason, RecallState
 from probation.enforcement.recall_selectors import (
     fixed_term_option,
@@ -50,15 +51,7 @@ PSS_REFUSAL = (
 
 
 def _text(value: str, *, field: str, label: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"Enter {label}", field=field)
-    if len(text) > RECALL_TEXT_MAX:
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must be {RECALL_TEXT_MAX} characters or fewer",
-            field=field,
-        )
-    return text
+    return checked_text(value, field=field, label=label, max_length=RECALL_TEXT_MAX)
 
 
 def _state(recall: Recall) -> dict[str, Any]:

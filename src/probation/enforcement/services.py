@@ -25,7 +25,7 @@ from django.utils import timezone
 from probation.core.audit import AuditAction, audit
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
-from probation.core.limits import EVENT_DATES, check_date, date_in_words
+from probation.core.limits import EVENT_DATES, check_date, checked_text, date_in_words
 from probation.courts.models import Sentence
 from probation.enforcement.letters import warning_letter_text
 from probation.enforcement.models import (
@@ -58,14 +58,7 @@ TEXT_MAX = 5000
 
 
 def _text(value: str, *, field: str, label: str, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"Enter {label}", field=field)
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must be {TEXT_MAX} characters or fewer", field=field
-        )
-    return text
+    return checked_text(value, field=field, label=label, max_length=TEXT_MAX, required=required)
 
 
 def _ensure_responsible_staff(user: Any, case: Case, what: str) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from probation.core.audit import AuditAction, audit
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
-from probation.core.limits import EVENT_DATES, check_date
+from probation.core.limits import EVENT_DATES, check_date, checked_text
 from probation.courts.models import Offence
 from probation.enforcement.models import SeriousFurtherOffence, SfoState
 from probation.enforcement.sfo_selectors import (
@@ -39,14 +39,7 @@ SFO_FINDINGS_MAX = 10_000
 
 
 def _text(value: str, *, field: str, label: str, limit: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"Enter {label}", field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must be {limit} characters or fewer", field=field
-        )
-    return text
+    return checked_text(value, field=field, label=label, max_length=limit)
 
 
 def _state(sfo: SeriousFurtherOffence) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from probation.core.audit import AuditAction, audit
 from probation.core.errors import Conflict, InvalidInput
-from probation.core.limits import EVENT_DATES, check_date, date_in_words
+from probation.core.limits import EVENT_DATES, check_date, checked_text, date_in_words
 from probation.courts.models import Requirement
 from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
@@ -51,24 +51,10 @@ OBJECTIVE_MAX = 1000
 WORDS_MAX = 2000
 #: The longest review summary (characters).
 SUMMARY_MAX = 5000
-#: Line breaks and tabs are allowed in the long texts; other control characters are not.
-_ALLOWED_CONTROLS = frozenset("\r\n\t")
 
 
 def _text(value: str | None, *, field: str, label: str, max_length: int, required: bool) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"Enter {label}", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must be {max_length} characters or fewer",
-            field=field,
-        )
-    if any(ord(ch) < 32 and ch not in _ALLOWED_CONTROLS for ch in text):
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must not contain control characters", field=field
-        )
-    return text
+    return checked_text(value, field=field, label=label, max_length=max_length, required=required)
 
 
 def _day(value: dt.date, *, field: str, label: str, not_before: dt.date, since: str) -> dt.date:

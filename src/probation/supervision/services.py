@@ -26,7 +26,7 @@ from probation.allocation.services import first_appointment_held
 from probation.core.audit import AuditAction, AuditRecord, audit, audit_many
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
-from probation.core.limits import date_in_words
+from probation.core.limits import checked_text, date_in_words
 from probation.courts.models import Requirement, RequirementKind, Sentence, SentenceStatus
 from probation.people.locking import begin_case_change
 from probation.people.models import Case, CaseStatus
@@ -94,19 +94,7 @@ def _ensure_may_supervise(by_user: Any, case: Case) -> None:
 
 
 def _text(value: str, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"Enter {label}", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must be {max_length} characters or fewer",
-            field=field,
-        )
-    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
-        raise InvalidInput(
-            f"{label[:1].upper()}{label[1:]} must not contain control characters", field=field
-        )
-    return text
+    return checked_text(value, field=field, label=label, max_length=max_length, required=required)
 
 
 def _when(value: dt.datetime) -> str:
