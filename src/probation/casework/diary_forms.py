@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from probation.core.forms import AsciiIntegerField, GovukDateField, radio_choice
+from probation.core.forms import AsciiIntegerField, FreeTextField, GovukDateField, radio_choice
 from probation.core.limits import DatePolicy
 from probation.people.forms import CaseChangeForm
 from probation.supervision import services
@@ -24,7 +24,6 @@ from probation.supervision.models import ContactType, Outcome
 #: months back or ahead); this only keeps impossible years out.
 CONTACT_DATES = DatePolicy("contact dates", earliest=dt.date(2000, 1, 1), years_ahead=2)
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-_CONTROLS_ALLOWED = frozenset("\r\n\t")
 
 LENGTHS = [
     (15, "15 minutes"),
@@ -53,21 +52,8 @@ OUTCOME_CHOICES = [
 ]
 
 
-def _text(label: str, max_length: int, *, rows: int = 0) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=False,
-        max_length=max_length,
-        widget=forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput,
-        error_messages={"max_length": f"{label} must be {max_length} characters or fewer"},
-    )
-
-
-def _clean_text(value: str, label: str) -> str:
-    text = (value or "").strip()
-    if any(ord(ch) < 32 and ch not in _CONTROLS_ALLOWED for ch in text):
-        raise forms.ValidationError(f"{label} must not contain control characters")
-    return text
+def _text(label: str, max_length: int, *, rows: int = 0, called: str = "") -> FreeTextField:
+    return FreeTextField(label=label, max_length=max_length, called=called, rows=rows)
 
 
 class TimeField(forms.CharField):
@@ -130,7 +116,7 @@ class BookingForm(_WhenMixin, CaseChangeForm):
     )
     starts_at = TimeField(label="Start time")
     length = _length_field("How long")
-    location = _text("Location (optional)", services.LOCATION_MAX)
+    location = _text("Location (optional)", services.LOCATION_MAX, called="The location")
     repeat = radio_choice("Does it repeat?", REPEATS, "Choose whether the appointment repeats")
     times = AsciiIntegerField(
         label="How many appointments in all, including the first",
@@ -144,9 +130,6 @@ class BookingForm(_WhenMixin, CaseChangeForm):
             "times",
         },
     )
-
-    def clean_location(self) -> str:
-        return _clean_text(self.cleaned_data["location"], "The location")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -189,20 +172,14 @@ class OutcomeForm(CaseChangeForm):
 
     outcome = radio_choice("What happened?", OUTCOME_CHOICES, "Choose what happened")
     hours_credited = HoursField(label="Hours credited", required=False, max_length=5)
-    absence_reason = _text("Reason for the absence", services.REASON_MAX)
-    notes = _text("Notes (optional)", services.NOTES_MAX, rows=4)
+    absence_reason = _text("Reason for the absence", services.REASON_MAX, called="The reason")
+    notes = _text("Notes (optional)", services.NOTES_MAX, rows=4, called="The notes")
 
     def __init__(self, *args: Any, unpaid_work: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unpaid_work = unpaid_work
         if not unpaid_work:
             del self.fields["hours_credited"]
-
-    def clean_absence_reason(self) -> str:
-        return _clean_text(self.cleaned_data["absence_reason"], "The reason")
-
-    def clean_notes(self) -> str:
-        return _clean_text(self.cleaned_data["notes"], "The notes")
 
 
 class JudgeForm(CaseChangeForm):
@@ -211,14 +188,8 @@ class JudgeForm(CaseChangeForm):
         [("yes", "Yes, acceptable"), ("no", "No, unacceptable (a failure to comply)")],
         "Choose whether the absence was acceptable",
     )
-    reason = _text("Reason for the absence", services.REASON_MAX)
-    evidence = _text("Evidence (optional)", services.REASON_MAX)
-
-    def clean_reason(self) -> str:
-        return _clean_text(self.cleaned_data["reason"], "The reason")
-
-    def clean_evidence(self) -> str:
-        return _clean_text(self.cleaned_data["evidence"], "The evidence")
+    reason = _text("Reason for the absence", services.REASON_MAX, called="The reason")
+    evidence = _text("Evidence (optional)", services.REASON_MAX, called="The evidence")
 
 
 class UnplannedContactForm(_WhenMixin, CaseChangeForm):
@@ -237,9 +208,3 @@ class UnplannedContactForm(_WhenMixin, CaseChangeForm):
     length = _length_field("How long")
     absence_reason = _text("Reason for the absence", services.REASON_MAX)
     notes = _text("Notes (optional)", services.NOTES_MAX, rows=4)
-
-    def clean_absence_reason(self) -> str:
-        return _clean_text(self.cleaned_data["absence_reason"], "The reason")
-
-    def clean_notes(self) -> str:
-        return _clean_text(self.cleaned_data["notes"], "The notes")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from probation.casework import services as casework
 from probation.core.audit import AuditAction, audit
 from probation.core.errors import DomainError
-from probation.core.forms import AsciiIntegerField, GovukDateField
+from probation.core.forms import AsciiIntegerField, FreeTextField, GovukDateField
 from probation.courts.models import REQUIREMENT_UNITS, Disposal, RequirementKind
 from probation.enforcement import services as enforcement
 from probation.enforcement.letters import warning_letter_pdf, warning_letter_text
@@ -58,7 +58,6 @@ from probation.supervision.models import Contact
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
 TEXT_MAX = enforcement.TEXT_MAX
-_ALLOWED_CONTROLS = frozenset("\r\n\t")
 #: Requirements whose amount the breach outcome form asks for (amended, or of a new order).
 AMENDABLE = (
     RequirementKind.UNPAID_WORK,
@@ -78,24 +77,15 @@ FIGURE_LABELS = {
 }
 
 
-def _long_text(label: str, *, required: bool, message: str = "") -> forms.CharField:
-    errors = {"max_length": f"{label} must be {TEXT_MAX} characters or fewer"}
-    if message:
-        errors["required"] = message
-    return forms.CharField(
+def _long_text(label: str, *, required: bool, message: str = "", called: str = "") -> FreeTextField:
+    return FreeTextField(
         label=label,
-        required=required,
         max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages=errors,
+        required=required,
+        required_message=message,
+        called=called,
+        rows=5,
     )
-
-
-def _clean_long_text(value: str, label: str) -> str:
-    text = (value or "").strip()
-    if any(ord(ch) < 32 and ch not in _ALLOWED_CONTROLS for ch in text):
-        raise forms.ValidationError(f"{label} must not contain control characters")
-    return text
 
 
 def _whole_number(label: str, *, maximum: int = 100_000) -> AsciiIntegerField:
@@ -118,10 +108,8 @@ class ReferForm(CaseChangeForm):
         "Why are you referring this failure for breach?",
         required=True,
         message="Enter why you are referring this failure for breach",
+        called="The reason",
     )
-
-    def clean_reason(self) -> str:
-        return _clean_long_text(self.cleaned_data["reason"], "The reason")
 
 
 class DecisionForm(CaseChangeForm):
@@ -139,10 +127,9 @@ class DecisionForm(CaseChangeForm):
     hearing_on = GovukDateField(
         label="Date of the hearing", label_for_errors="the date of the hearing", required=False
     )
-    directions = _long_text("Directions to the responsible officer", required=False)
-
-    def clean_directions(self) -> str:
-        return _clean_long_text(self.cleaned_data["directions"], "The directions")
+    directions = _long_text(
+        "Directions to the responsible officer", required=False, called="The directions"
+    )
 
 
 class OutcomeForm(CaseChangeForm):
@@ -153,7 +140,7 @@ class OutcomeForm(CaseChangeForm):
     outcome_on = GovukDateField(
         label="Date of the court's decision", label_for_errors="the date of the court's decision"
     )
-    detail = _long_text("What the court said", required=False)
+    detail = _long_text("What the court said", required=False, called="What the court said")
     new_disposal = forms.ChoiceField(
         label="New order",
         required=False,
@@ -186,9 +173,6 @@ class OutcomeForm(CaseChangeForm):
             self.fields[f"req_{requirement.value}"] = _whole_number(
                 f"{requirement.label} ({unit})" if unit else requirement.label
             )
-
-    def clean_detail(self) -> str:
-        return _clean_long_text(self.cleaned_data["detail"], "What the court said")
 
     def figures(self) -> dict[str, Any]:
         """The figures the chosen outcome takes (the others are ignored, not refused)."""

@@ -29,6 +29,7 @@ from probation.allocation.selectors import (
 )
 from probation.core.audit import AuditAction
 from probation.core.errors import DomainError
+from probation.core.forms import FreeTextField
 from probation.people.access import (
     case_page,
     not_available,
@@ -45,28 +46,17 @@ from probation.workforce.models import OrganisationKind
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
 TEXT_MAX = allocation.ESCALATION_TEXT_MAX
-#: Line breaks and tabs are allowed in the long texts; other control characters are not.
-_ALLOWED_CONTROLS = frozenset("\r\n\t")
 
 
-def _long_text(label: str, *, required: bool, message: str = "") -> forms.CharField:
-    errors = {"max_length": f"{label} must be {TEXT_MAX} characters or fewer"}
-    if message:
-        errors["required"] = message
-    return forms.CharField(
+def _long_text(label: str, *, required: bool, message: str = "", called: str = "") -> FreeTextField:
+    return FreeTextField(
         label=label,
-        required=required,
         max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages=errors,
+        required=required,
+        required_message=message,
+        called=called,
+        rows=5,
     )
-
-
-def _clean_long_text(value: str, label: str) -> str:
-    text = (value or "").strip()
-    if any(ord(ch) < 32 and ch not in _ALLOWED_CONTROLS for ch in text):
-        raise forms.ValidationError(f"{label} must not contain control characters")
-    return text
 
 
 class ReferForm(CaseChangeForm):
@@ -74,14 +64,9 @@ class ReferForm(CaseChangeForm):
         "Why should the NPS take this case?",
         required=True,
         message="Enter why the NPS should take this case",
+        called="The reason",
     )
-    evidence = _long_text("Evidence", required=False)
-
-    def clean_reason(self) -> str:
-        return _clean_long_text(self.cleaned_data["reason"], "The reason")
-
-    def clean_evidence(self) -> str:
-        return _clean_long_text(self.cleaned_data["evidence"], "The evidence")
+    evidence = _long_text("Evidence", required=False, called="The evidence")
 
 
 class DecisionForm(CaseChangeForm):
@@ -95,10 +80,7 @@ class DecisionForm(CaseChangeForm):
             "invalid_choice": "Choose to confirm or decline",
         },
     )
-    reasons = _long_text("Reasons for the decision", required=False)
-
-    def clean_reasons(self) -> str:
-        return _clean_long_text(self.cleaned_data["reasons"], "The reasons")
+    reasons = _long_text("Reasons for the decision", required=False, called="The reasons")
 
 
 def may_refer(user: Any, case: Case) -> bool:

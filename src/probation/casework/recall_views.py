@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from probation.core.audit import AuditAction
 from probation.core.errors import DomainError
-from probation.core.forms import GovukDateField
+from probation.core.forms import FreeTextField, GovukDateField
 from probation.core.limits import EVENT_DATES
 from probation.enforcement import recall_services, sfo_services
 from probation.enforcement.models import (
@@ -77,27 +77,19 @@ PAGE_SIZE = 50
 MAX_PAGE = 10_000
 TEXT_MAX = recall_services.RECALL_TEXT_MAX
 #: Line breaks and tabs are allowed in the long texts; other control characters are not.
-_ALLOWED_CONTROLS = frozenset("\r\n\t")
 
 
-def _long_text(label: str, *, required: bool, message: str = "", limit: int = TEXT_MAX) -> Any:
-    errors = {"max_length": f"{label} must be {limit} characters or fewer"}
-    if message:
-        errors["required"] = message
-    return forms.CharField(
+def _long_text(
+    label: str, *, required: bool, message: str = "", limit: int = TEXT_MAX, called: str = ""
+) -> FreeTextField:
+    return FreeTextField(
         label=label,
-        required=required,
         max_length=limit,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages=errors,
+        required=required,
+        required_message=message,
+        called=called,
+        rows=5,
     )
-
-
-def _clean_text(value: str, label: str) -> str:
-    text = (value or "").strip()
-    if any(ord(ch) < 32 and ch not in _ALLOWED_CONTROLS for ch in text):
-        raise forms.ValidationError(f"{label} must not contain control characters")
-    return text
 
 
 class RecallRequestForm(CaseChangeForm):
@@ -114,10 +106,8 @@ class RecallRequestForm(CaseChangeForm):
         "What has happened",
         required=True,
         message="Enter what has happened",
+        called="What has happened",
     )
-
-    def clean_details(self) -> str:
-        return _clean_text(self.cleaned_data["details"], "What has happened")
 
 
 class RecallActionForm(CaseChangeForm):
@@ -141,32 +131,22 @@ class RecallActionForm(CaseChangeForm):
         error_messages={"invalid_choice": "Choose a standard recall, a fixed-term recall or no "
                         "recall"},
     )  # fmt: skip
-    reasons = _long_text("Reasons for the decision", required=False)
-
-    def clean_reasons(self) -> str:
-        return _clean_text(self.cleaned_data["reasons"], "The reasons")
+    reasons = _long_text("Reasons for the decision", required=False, called="The reasons")
 
 
 class SfoNotifyForm(CaseChangeForm):
-    offence_description = forms.CharField(
+    offence_description = FreeTextField(
         label="What offence has the person been charged with?",
         max_length=sfo_services.SFO_DESCRIPTION_MAX,
-        error_messages={
-            "required": "Enter the offence charged",
-            "max_length": (
-                f"The offence charged must be {sfo_services.SFO_DESCRIPTION_MAX} characters or "
-                "fewer"
-            ),
-        },
+        required=True,
+        required_message="Enter the offence charged",
+        called="The offence charged",
     )
     charged_on = GovukDateField(
         label="When was the person charged?",
         label_for_errors="the date of the charge",
         policy=EVENT_DATES,
     )
-
-    def clean_offence_description(self) -> str:
-        return _clean_text(self.cleaned_data["offence_description"], "The offence charged")
 
 
 class SfoReviewForm(CaseChangeForm):
@@ -175,11 +155,11 @@ class SfoReviewForm(CaseChangeForm):
         error_messages={"required": "Choose what to do", "invalid_choice": "Choose what to do"},
     )
     findings = _long_text(
-        "Findings of the review", required=False, limit=sfo_services.SFO_FINDINGS_MAX
+        "Findings of the review",
+        required=False,
+        limit=sfo_services.SFO_FINDINGS_MAX,
+        called="The findings",
     )
-
-    def clean_findings(self) -> str:
-        return _clean_text(self.cleaned_data["findings"], "The findings")
 
 
 def _page_number(request: HttpRequest) -> int:

@@ -11,9 +11,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from probation.core.errors import InvalidInput
-from probation.core.limits import EVENT_DATES, DatePolicy, check_date
+from probation.core.limits import ALLOWED_CONTROLS, EVENT_DATES, DatePolicy, check_date
 
 MAX_TEXT = 200
 
@@ -124,3 +125,44 @@ class AsciiIntegerField(forms.IntegerField):
         if isinstance(value, str) and any(ch.isnumeric() and not ch.isascii() for ch in value):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+class FreeTextField(forms.CharField):
+    """Free text, as people type it: stripped, at most ``max_length`` characters, and refused
+    when it holds a control character other than a line break or a tab (pasted from elsewhere,
+    or sent by a script), each with a GOV.UK message. ``called`` is how the control-character
+    message names the field ("The reason"), the label otherwise."""
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        max_length: int,
+        required: bool = False,
+        required_message: str = "",
+        called: str = "",
+        rows: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        self.called = called or label
+        errors = {"max_length": f"{label} must be {max_length} characters or fewer"}
+        if required_message:
+            errors["required"] = required_message
+        super().__init__(
+            label=label,
+            required=required,
+            max_length=max_length,
+            widget=forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput,
+            error_messages=errors,
+            **kwargs,
+        )
+        # A NUL is a control character like the others: one message for all of them.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ] + [ProhibitNullCharactersValidator(f"{self.called} must not contain control characters")]
+
+    def clean(self, value: Any) -> str:
+        text: str = super().clean(value)
+        if any(ord(ch) < 32 and ch not in ALLOWED_CONTROLS for ch in text):
+            raise ValidationError(f"{self.called} must not contain control characters")
+        return text
