@@ -32,7 +32,7 @@ from probation.enforcement.models import (
     Recall,
     WarningLetter,
 )
-from probation.enforcement.selectors import failures_awaiting_action
+from probation.enforcement.selectors import failures_awaiting_action_on
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import cases_visible_to
 from probation.supervision.models import FAILURE_OUTCOMES, Contact, Outcome, SentencePlan
@@ -79,6 +79,7 @@ class TodoSection:
 @dataclass
 class TodoList:
     sections: list[TodoSection]
+    caseload: int = 0
 
     @property
     def total(self) -> int:
@@ -128,8 +129,12 @@ def _absences(user: Any, today: dt.date) -> TodoSection:
     )
 
 
-def _failures(user: Any, today: dt.date) -> TodoSection:
-    waiting = failures_awaiting_action(for_user=user, today=today, limit=SECTION_LIMIT + 1)
+def _failures(user: Any, today: dt.date, own: list[int]) -> TodoSection:
+    waiting = (
+        failures_awaiting_action_on(case_ids=own, today=today, limit=SECTION_LIMIT + 1)
+        if user.has_role(RoleCode.PRACTITIONER)
+        else []
+    )
     items = []
     for f in waiting[:SECTION_LIMIT]:
         crn = f.contact.case.person.crn
@@ -216,6 +221,8 @@ def _new_allocations(user: Any) -> TodoSection:
         .filter(pk__in=ids)
         .select_related("person")
         .order_by("person__surname", "pk")[:SECTION_LIMIT]
+        if ids
+        else Case.objects.none()
     )
     items = [
         TodoItem(
@@ -238,51 +245,73 @@ def _new_allocations(user: Any) -> TodoSection:
 
 def _waiting(user: Any, now: dt.datetime) -> TodoSection:
     """What the user referred to someone else and is waiting on; a referral returned with
-    directions is for them to act on."""
-    visible = cases_visible_to(user)
-    items: list[TodoItem] = []
-    for e in Escalation.objects.filter(
-        referred_by=user, state__in=OPEN_ESCALATION_STATES, case__in=visible
-    ).select_related("case__person")[:SECTION_LIMIT]:
-        items.append(
-            TodoItem(
-                crn=e.case.person.crn,
-                name=e.case.person.full_name,
-                what=f"Risk escalation to the NPS: {e.get_state_display().lower()}",
-                url=_case_url("case", e.case.person.crn),
-                action="See the escalation",
-                due_on=e.review_due_on,
-            )
-        )
-    breaches = BreachReferral.objects.filter(referred_by=user, case__in=visible).filter(
-        Q(state__in=OPEN_BREACH_STATES)
-        | Q(state=BreachState.RETURNED, returned_at__gte=now - RETURNED_SHOWN_FOR)
+    directions is for them to act on. Read without the visibility subquery, then kept only where
+    the user may still see the case (one query over the few cases found): the same scoping, at a
+    fraction of the planning."""
+    escalations = list(
+        Escalation.objects.filter(referred_by=user, state__in=OPEN_ESCALATION_STATES)
+        .select_related("case__person")
+        .order_by("review_due_on", "pk")[:SECTION_LIMIT]
     )
-    for b in breaches.select_related("case__person")[:SECTION_LIMIT]:
-        returned = b.state == BreachState.RETURNED
-        items.append(
-            TodoItem(
-                crn=b.case.person.crn,
-                name=b.case.person.full_name,
-                what=f"Breach referral: {b.get_state_display().lower()}",
-                url=_case_url("breach", b.case.person.crn, breach_id=b.pk),
-                action="Read the directions" if returned else "See the referral",
-                due_on=b.review_due_on,
-            )
+    breaches = list(
+        BreachReferral.objects.filter(referred_by=user)
+        .filter(
+            Q(state__in=OPEN_BREACH_STATES)
+            | Q(state=BreachState.RETURNED, returned_at__gte=now - RETURNED_SHOWN_FOR)
         )
-    for r in Recall.objects.filter(
-        requested_by=user, state__in=OPEN_RECALL_STATES, case__in=visible
-    ).select_related("case__person")[:SECTION_LIMIT]:
-        items.append(
-            TodoItem(
-                crn=r.case.person.crn,
-                name=r.case.person.full_name,
-                what=f"Recall request: {r.get_state_display().lower()}",
-                url=_case_url("recall", r.case.person.crn, recall_id=r.pk),
-                action="See the recall",
-                due_on=r.decision_due_on,
+        .select_related("case__person")
+        .order_by("review_due_on", "pk")[:SECTION_LIMIT]
+    )
+    recalls = list(
+        Recall.objects.filter(requested_by=user, state__in=OPEN_RECALL_STATES)
+        .select_related("case__person")
+        .order_by("decision_due_on", "pk")[:SECTION_LIMIT]
+    )
+    found = {e.case_id for e in escalations} | {b.case_id for b in breaches}
+    found |= {r.case_id for r in recalls}
+    visible = (
+        set(cases_visible_to(user).filter(pk__in=found).values_list("pk", flat=True))
+        if found
+        else set()
+    )
+    items: list[TodoItem] = []
+    for e in escalations:
+        if e.case_id in visible:
+            items.append(
+                TodoItem(
+                    crn=e.case.person.crn,
+                    name=e.case.person.full_name,
+                    what=f"Risk escalation to the NPS: {e.get_state_display().lower()}",
+                    url=_case_url("case", e.case.person.crn),
+                    action="See the escalation",
+                    due_on=e.review_due_on,
+                )
             )
-        )
+    for b in breaches:
+        if b.case_id in visible:
+            returned = b.state == BreachState.RETURNED
+            items.append(
+                TodoItem(
+                    crn=b.case.person.crn,
+                    name=b.case.person.full_name,
+                    what=f"Breach referral: {b.get_state_display().lower()}",
+                    url=_case_url("breach", b.case.person.crn, breach_id=b.pk),
+                    action="Read the directions" if returned else "See the referral",
+                    due_on=b.review_due_on,
+                )
+            )
+    for r in recalls:
+        if r.case_id in visible:
+            items.append(
+                TodoItem(
+                    crn=r.case.person.crn,
+                    name=r.case.person.full_name,
+                    what=f"Recall request: {r.get_state_display().lower()}",
+                    url=_case_url("recall", r.case.person.crn, recall_id=r.pk),
+                    action="See the recall",
+                    due_on=r.decision_due_on,
+                )
+            )
     return _section(
         "waiting",
         "Referred and waiting",
@@ -297,15 +326,22 @@ def todo_list(*, for_user: Any, now: dt.datetime | None = None) -> TodoList:
     :data:`SECTION_LIMIT` items, the most urgent first."""
     now = timezone.now() if now is None else now
     today = timezone.localdate(now)
+    # The caseload, read and scoped once for every section that starts from it.
+    own = list(
+        cases_visible_to(for_user)
+        .filter(responsible_officer=for_user, status=CaseStatus.ACTIVE)
+        .values_list("pk", flat=True)
+    )
     return TodoList(
+        caseload=len(own),
         sections=[
             _absences(for_user, today),
-            _failures(for_user, today),
+            _failures(for_user, today, own),
             _outcomes(for_user, now),
             _reviews(for_user, today),
             _new_allocations(for_user),
             _waiting(for_user, now),
-        ]
+        ],
     )
 
 
@@ -421,8 +457,3 @@ def team_todo(
         )
         for m in members
     ]
-
-
-def cases_count(for_user: Any) -> int:
-    """The practitioner's active caseload, shown beside the list."""
-    return Case.objects.filter(responsible_officer=for_user, status=CaseStatus.ACTIVE).count()

@@ -13,7 +13,7 @@ from django.urls import URLPattern, path
 
 from probation.allocation import services as allocation
 from probation.allocation.workload import teams_for
-from probation.casework.todo import cases_count, team_todo, todo_list
+from probation.casework.todo import team_todo, todo_list
 from probation.casework.workload_views import TeamForm, _chosen_team
 from probation.core.audit import AuditAction
 from probation.people.access import reads_audited, role_refused, signed_in_case_reader
@@ -35,7 +35,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         details={"list": "to-do", "crns": todo.crns},
         path=request.path,
     )
-    return render(request, "casework/todo/todo.html", {"todo": todo, "caseload": cases_count(user)})
+    return render(request, "casework/todo/todo.html", {"todo": todo, "caseload": todo.caseload})
 
 
 @signed_in_case_reader

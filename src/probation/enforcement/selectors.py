@@ -354,8 +354,54 @@ def failures_awaiting_action(
     if not (can_read_cases(for_user) and for_user.has_role(*RESPONSIBLE_STAFF_ROLES)):
         return []
     today = timezone.localdate() if today is None else today
-    cases = cases_visible_to(for_user).filter(responsible_officer=for_user)
-    return _with_next_action(_failures_without_action(cases)[:limit], today)
+    own = cases_visible_to(for_user).filter(responsible_officer=for_user)
+    return failures_awaiting_action_on(
+        case_ids=list(own.values_list("pk", flat=True)), today=today, limit=limit
+    )
+
+
+def failures_awaiting_action_on(
+    *, case_ids: list[int], today: dt.date, limit: int = 200
+) -> list[FailureAwaitingAction]:
+    """:func:`failures_awaiting_action` on cases the caller has already scoped to its user (the
+    to-do list reads the caseload once for all its sections)."""
+    return _with_next_action(_own_failures_without_action(case_ids)[:limit], today)
+
+
+def _own_failures_without_action(case_ids: list[int]) -> list[Contact]:
+    """:func:`_failures_without_action` for one caseload, in a few simple queries: on ten million
+    contacts PostgreSQL plans each of these in a fraction of a millisecond, where the one query
+    with its three NOT EXISTS took ten to plan, on every visit to the to-do list."""
+    rows = list(
+        Contact.objects.filter(
+            case_id__in=case_ids, outcome__in=FAILURE_OUTCOMES, sentence__isnull=False
+        ).values_list("pk", "sentence_id")
+    )
+    if not rows:
+        return []
+    ids = [pk for pk, _ in rows]
+    warned = (
+        WarningLetter.objects.filter(failure_id__in=ids)
+        .order_by()
+        .values_list("failure_id", flat=True)
+    )
+    referred = (
+        BreachReferral.objects.filter(failure_id__in=ids).order_by().values_list("failure_id")
+    )
+    acted = set(warned.union(referred))
+    in_breach = set(
+        BreachReferral.objects.filter(
+            sentence_id__in={sentence for _, sentence in rows}, state__in=OPEN_BREACH_STATES
+        ).values_list("sentence_id", flat=True)
+    )
+    waiting = [pk for pk, sentence in rows if pk not in acted and sentence not in in_breach]
+    if not waiting:
+        return []
+    return list(
+        Contact.objects.filter(pk__in=waiting)
+        .select_related("case__person", "sentence")
+        .order_by("starts_at", "id")
+    )
 
 
 def enforcement_counts(*, for_user: Any, today: dt.date | None = None) -> dict[str, int]:

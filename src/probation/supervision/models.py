@@ -127,6 +127,14 @@ class Contact(models.Model):
                 condition=models.Q(outcome="awaiting_judgement"),
                 name="contact_to_judge",
             ),
+            # The failures on a caseload still awaiting a warning or a referral (the to-do list).
+            models.Index(
+                fields=["case", "starts_at"],
+                condition=models.Q(
+                    outcome__in=["unacceptable_absence", "attended_failed_to_comply"]
+                ),
+                name="contact_case_failures",
+            ),
             # The failures on an order, for the warning rule.
             models.Index(
                 fields=["sentence", "starts_at"],
