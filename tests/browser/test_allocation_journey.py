@@ -141,6 +141,8 @@ def test_a_case_from_court_to_the_crc_and_escalated_to_the_nps(
     # 3. The practitioner sees the new allocation and reviews risk: RoSH high.
     po = new_context().new_page()
     sign_in(po, practitioner.username)
+    expect(po.get_by_test_id("section-new")).to_contain_text("Tobias Wrenfield")  # the to-do list
+    po.goto("/cases/")
     expect(po.get_by_test_id("new-allocations")).to_contain_text("1 case has been newly allocated")
     review_risk_as_high(po, crn)
 

@@ -361,7 +361,7 @@ def _lock_contact(
         submission_token=token,
     )
     locked = (
-        Contact.objects.select_for_update()
+        Contact.objects.select_for_update(of=("self",))
         .select_related("requirement", "sentence")
         .get(pk=contact.pk)
     )
