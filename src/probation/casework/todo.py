@@ -22,7 +22,6 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from probation.allocation.deadlines import latest_unseen_assignment_ids
 from probation.allocation.models import OPEN_ESCALATION_STATES, Assignment, Escalation
 from probation.enforcement.models import (
     OPEN_BREACH_STATES,
@@ -37,11 +36,13 @@ from probation.people.models import Case, CaseStatus
 from probation.people.selectors import cases_visible_to
 from probation.supervision.models import FAILURE_OUTCOMES, Contact, Outcome, SentencePlan
 from probation.supervision.plan_selectors import plan_reviews_due
-from probation.supervision.selectors import absences_to_judge, outcomes_to_record
 from probation.workforce.models import RoleCode, Team, User
 
 #: The most items a section lists; its count says how many there are in all.
 SECTION_LIMIT = 50
+#: The most diary rows read for the absences and outcomes sections together: a practitioner with
+#: more has a backlog the list cannot show in full anyway, and the counts say "at least" this.
+DIARY_READ = 500
 #: A breach referral returned with directions stays on the referrer's list this long.
 RETURNED_SHOWN_FOR = dt.timedelta(days=14)
 #: Plan reviews listed when due within this many days.
@@ -106,8 +107,24 @@ def _section(key: str, title: str, hint: str, items: list[TodoItem], total: int)
     return TodoSection(key=key, title=title, hint=hint, items=items, total=total)
 
 
-def _absences(user: Any, today: dt.date) -> TodoSection:
-    rows = absences_to_judge(for_user=user, today=today)
+def _diary_due(user: Any, now: dt.datetime) -> tuple[list[Contact], list[Contact]]:
+    """The user's absences awaiting judgement and appointments begun without an outcome, from
+    one read of their diary (the index of each kind is partial), scoped to the cases they may
+    see; each list in its own order, at most :data:`DIARY_READ` rows in all."""
+    rows = list(
+        Contact.objects.filter(practitioner=user, case__in=cases_visible_to(user))
+        .filter(Q(outcome=Outcome.AWAITING_JUDGEMENT) | Q(outcome="", starts_at__lte=now))
+        .select_related("case__person")
+        .order_by("starts_at", "id")[:DIARY_READ]
+    )
+    absences = sorted(
+        (c for c in rows if c.outcome == Outcome.AWAITING_JUDGEMENT),
+        key=lambda c: (c.judgement_due_on or dt.date.max, c.starts_at, c.pk),
+    )
+    return absences, [c for c in rows if c.outcome == ""]
+
+
+def _absences(user: Any, today: dt.date, rows: list[Contact]) -> TodoSection:
     items = [
         TodoItem(
             crn=c.case.person.crn,
@@ -116,7 +133,7 @@ def _absences(user: Any, today: dt.date) -> TodoSection:
             url=_case_url("absence-judge", c.case.person.crn, contact_id=c.pk),
             action="Judge the absence",
             due_on=c.judgement_due_on,
-            overdue=bool(cast(Any, c).overdue),
+            overdue=c.judgement_due_on is not None and c.judgement_due_on < today,
         )
         for c in rows[:SECTION_LIMIT]
     ]
@@ -125,7 +142,7 @@ def _absences(user: Any, today: dt.date) -> TodoSection:
         "Absences to judge",
         "Each absence is judged acceptable or unacceptable within 2 working days.",
         items,
-        rows.count() if len(items) == SECTION_LIMIT else len(items),
+        len(rows),
     )
 
 
@@ -168,8 +185,8 @@ def _failures(user: Any, today: dt.date, own: list[int]) -> TodoSection:
     )
 
 
-def _outcomes(user: Any, now: dt.datetime) -> TodoSection:
-    rows = outcomes_to_record(for_user=user, now=now)
+def _outcomes(user: Any, now: dt.datetime, rows: list[Contact]) -> TodoSection:
+    start_of_today = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time()))
     items = [
         TodoItem(
             crn=c.case.person.crn,
@@ -178,7 +195,7 @@ def _outcomes(user: Any, now: dt.datetime) -> TodoSection:
             url=_case_url("contact-outcome", c.case.person.crn, contact_id=c.pk),
             action="Record the outcome",
             due_on=timezone.localdate(c.starts_at),
-            overdue=bool(cast(Any, c).overdue),
+            overdue=c.starts_at < start_of_today,
         )
         for c in rows[:SECTION_LIMIT]
     ]
@@ -187,12 +204,14 @@ def _outcomes(user: Any, now: dt.datetime) -> TodoSection:
         "Outcomes to record",
         "An appointment's outcome is recorded on the day it is held.",
         items,
-        rows.count() if len(items) == SECTION_LIMIT else len(items),
+        len(rows),
     )
 
 
-def _reviews(user: Any, today: dt.date) -> TodoSection:
-    rows = plan_reviews_due(for_user=user, today=today, within_days=REVIEWS_WITHIN_DAYS)
+def _reviews(user: Any, today: dt.date, own: list[int]) -> TodoSection:
+    rows = plan_reviews_due(
+        for_user=user, today=today, within_days=REVIEWS_WITHIN_DAYS, case_ids=own
+    )
     items = [
         TodoItem(
             crn=plan.case.person.crn,
@@ -214,13 +233,16 @@ def _reviews(user: Any, today: dt.date) -> TodoSection:
     )
 
 
-def _new_allocations(user: Any) -> TodoSection:
-    ids = latest_unseen_assignment_ids(for_user=user)
+def _new_allocations(user: Any, own: list[int]) -> TodoSection:
+    """The cases of the caseload assigned to the user that they have not opened since (the
+    latest assignment of a case the user is responsible for is to them)."""
+    ids = set(
+        Assignment.objects.filter(officer=user, seen_at__isnull=True, case_id__in=own)
+        .order_by()
+        .values_list("case_id", flat=True)
+    )
     cases = (
-        cases_visible_to(user)
-        .filter(pk__in=ids)
-        .select_related("person")
-        .order_by("person__surname", "pk")[:SECTION_LIMIT]
+        Case.objects.filter(pk__in=ids).select_related("person").order_by("person__surname", "pk")
         if ids
         else Case.objects.none()
     )
@@ -232,7 +254,7 @@ def _new_allocations(user: Any) -> TodoSection:
             url=_case_url("case", case.person.crn),
             action="Open the case",
         )
-        for case in cases
+        for case in cases[:SECTION_LIMIT]
     ]
     return _section(
         "new",
@@ -332,14 +354,15 @@ def todo_list(*, for_user: Any, now: dt.datetime | None = None) -> TodoList:
         .filter(responsible_officer=for_user, status=CaseStatus.ACTIVE)
         .values_list("pk", flat=True)
     )
+    absences, outcomes = _diary_due(for_user, now)
     return TodoList(
         caseload=len(own),
         sections=[
-            _absences(for_user, today),
+            _absences(for_user, today, absences),
             _failures(for_user, today, own),
-            _outcomes(for_user, now),
-            _reviews(for_user, today),
-            _new_allocations(for_user),
+            _outcomes(for_user, now, outcomes),
+            _reviews(for_user, today, own),
+            _new_allocations(for_user, own),
             _waiting(for_user, now),
         ],
     )

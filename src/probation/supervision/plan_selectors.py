@@ -279,17 +279,25 @@ def plan_reviews_due(
     for_user: Any,
     today: dt.date | None = None,
     within_days: int = REVIEWS_DUE_WITHIN_DAYS,
+    case_ids: list[int] | None = None,
 ) -> QuerySet[SentencePlan]:
     """The agreed plans of ``for_user``'s own active cases (they are the responsible officer)
     whose review is due within ``within_days`` of ``today`` or already overdue, soonest first;
     each plan carries ``overdue`` (due before today) and its case and person, so that a to-do
-    list is one query."""
+    list is one query. ``case_ids``: that caseload, already read and scoped by the caller."""
     today = today or timezone.localdate()
-    return (
-        SentencePlan.objects.filter(
+    own = (
+        Q(case_id__in=case_ids)
+        if case_ids is not None
+        else Q(
             case__in=cases_visible_to(for_user),
             case__responsible_officer_id=getattr(for_user, "pk", None),
             case__status=CaseStatus.ACTIVE,
+        )
+    )
+    return (
+        SentencePlan.objects.filter(
+            own,
             agreed_on__isnull=False,
             review_due_on__lte=today + dt.timedelta(days=within_days),
         )
