@@ -89,3 +89,35 @@ def test_audit_many_writes_every_record_with_system_as_the_actor(db) -> None:
     assert [e.crn for e in events] == ["X000001", "X000002"]
     assert {e.actor_label for e in events} == {"system"}
     assert events[0].after == {"tier": "B2"}
+
+
+@pytest.mark.django_db
+def test_audited_update_saves_only_the_changes_and_records_before_and_after():
+    from probation.core.audit import audited_update
+    from probation.workforce.models import Team
+    from tests.factories import organisation
+
+    team = Team.objects.create(organisation=organisation("NPS"), name="Bootle")
+    Team.objects.filter(pk=team.pk).update(name="Changed elsewhere")  # not in the update
+    team.name = "Bootle"  # stale in memory: must not be written back
+
+    def snapshot(t):
+        return {"office": t.office_id}
+
+    audited_update(
+        team,
+        by_user=None,
+        action=AuditAction.USER_CHANGED,
+        crn="",
+        snapshot=snapshot,
+        details={"why": "test"},
+        office=None,
+    )
+    assert Team.objects.get(pk=team.pk).name == "Changed elsewhere"
+    event = AuditEvent.objects.filter(action=AuditAction.USER_CHANGED).latest("pk")
+    assert (event.before, event.after, event.details) == (
+        {"office": None},
+        {"office": None},
+        {"why": "test"},
+    )
+    assert event.subject_id == str(team.pk)

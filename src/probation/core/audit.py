@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,3 +174,24 @@ def audit_many(records: Iterable[AuditRecord]) -> int:
         seal(events, chain_head())
         bulk_insert(AuditEvent, events)
     return len(events)
+
+
+def audited_update(
+    record: models.Model,
+    *,
+    by_user: Any,
+    action: AuditAction,
+    crn: str,
+    snapshot: Callable[[Any], Any],
+    details: Any = None,
+    **changes: Any,
+) -> Any:
+    """One step of a record's history (a state machine's transition, say): set ``changes`` on
+    the (locked) ``record``, save just those fields, and audit the step with ``snapshot`` of the
+    record before and after. Call inside the service's transaction, after its checks."""
+    before = snapshot(record)
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.save(update_fields=list(changes))
+    audit(by_user, action, record, crn=crn, before=before, after=snapshot(record), details=details)
+    return record

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probation.core.audit import AuditAction, audit
+from probation.core.audit import AuditAction, audit, audited_update
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
 from probation.core.limits import checked_text
@@ -199,18 +199,15 @@ def recall_review_start(
         recall, by_user, expected_version=expected_version, submission_token=submission_token
     )
     locked = _locked(recall, expected=RecallState.REQUESTED)
-    before = _state(locked)
-    locked.state = RecallState.UNDER_REVIEW
-    locked.reviewer = by_user
-    locked.review_started_at = timezone.now()
-    locked.save(update_fields=["state", "reviewer", "review_started_at"])
-    audit(
-        by_user,
-        AuditAction.RECALL_REVIEW_STARTED,
+    audited_update(
         locked,
+        by_user=by_user,
+        action=AuditAction.RECALL_REVIEW_STARTED,
         crn=case.person.crn,
-        before=before,
-        after=_state(locked),
+        snapshot=_state,
+        state=RecallState.UNDER_REVIEW,
+        reviewer=by_user,
+        review_started_at=timezone.now(),
     )
     _refresh(recall, locked)
     return locked
@@ -242,21 +239,18 @@ def recall_decide(
     option = fixed_term_option(locked)
     if decision == RecallDecision.FIXED_TERM and not option.available:
         raise InvalidInput(option.reason, field="decision")
-    before = _state(locked)
-    locked.state = RecallState.DECIDED
-    locked.decision = decision
-    locked.decision_reasons = text
-    locked.decided_by = by_user
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["state", "decision", "decision_reasons", "decided_by", "decided_at"])
-    audit(
-        by_user,
-        AuditAction.RECALL_DECIDED,
+    audited_update(
         locked,
+        by_user=by_user,
+        action=AuditAction.RECALL_DECIDED,
         crn=case.person.crn,
-        before=before,
-        after=_state(locked),
+        snapshot=_state,
         details={"reasons": text, "fixed_term": option.reason},
+        state=RecallState.DECIDED,
+        decision=decision,
+        decision_reasons=text,
+        decided_by=by_user,
+        decided_at=timezone.now(),
     )
     _refresh(recall, locked)
     return locked
@@ -285,25 +279,19 @@ def recall_sign_off(
         raise PermissionDenied(
             "You decided this recall: another NPS manager must sign the decision off."
         )
-    before = _state(locked)
     now = timezone.now()
-    locked.signed_off_by = by_user
-    locked.signed_off_at = now
-    fields = ["signed_off_by", "signed_off_at"]
-    if locked.decision == RecallDecision.NO_RECALL:
-        locked.state = RecallState.SENT
-        locked.sent_by = by_user
-        locked.sent_at = now
-        fields += ["state", "sent_by", "sent_at"]
-    locked.save(update_fields=fields)
-    audit(
-        by_user,
-        AuditAction.RECALL_SIGNED_OFF,
+    changes: dict[str, Any] = {"signed_off_by": by_user, "signed_off_at": now}
+    closed = locked.decision == RecallDecision.NO_RECALL
+    if closed:
+        changes |= {"state": RecallState.SENT, "sent_by": by_user, "sent_at": now}
+    audited_update(
         locked,
+        by_user=by_user,
+        action=AuditAction.RECALL_SIGNED_OFF,
         crn=case.person.crn,
-        before=before,
-        after=_state(locked),
-        details={"closed": locked.state == RecallState.SENT},
+        snapshot=_state,
+        details={"closed": closed},
+        **changes,
     )
     _refresh(recall, locked)
     return locked
@@ -328,18 +316,15 @@ def recall_send(
         raise Conflict("A manager must sign this decision off before the recall is sent.")
     if locked.decision == RecallDecision.NO_RECALL:  # pragma: no cover - closed at sign-off
         raise Conflict("The decision is not to recall: there is nothing to send.")
-    before = _state(locked)
-    locked.state = RecallState.SENT
-    locked.sent_by = by_user
-    locked.sent_at = timezone.now()
-    locked.save(update_fields=["state", "sent_by", "sent_at"])
-    audit(
-        by_user,
-        AuditAction.RECALL_SENT,
+    audited_update(
         locked,
+        by_user=by_user,
+        action=AuditAction.RECALL_SENT,
         crn=case.person.crn,
-        before=before,
-        after=_state(locked),
+        snapshot=_state,
+        state=RecallState.SENT,
+        sent_by=by_user,
+        sent_at=timezone.now(),
     )
     _refresh(recall, locked)
     return locked

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probation.core.audit import AuditAction, audit
+from probation.core.audit import AuditAction, audit, audited_update
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
 from probation.core.limits import EVENT_DATES, check_date, checked_text, date_in_words
@@ -292,26 +292,6 @@ def _lock_for_enforcement(
     return case, locked
 
 
-def _moved(
-    by_user: Any,
-    action: AuditAction,
-    case: Case,
-    breach: BreachReferral,
-    before: dict[str, Any],
-    fields: list[str],
-) -> BreachReferral:
-    breach.save(update_fields=fields)
-    audit(
-        by_user,
-        action,
-        breach,
-        crn=case.person.crn,
-        before=before,
-        after=_breach_state(breach),
-    )
-    return breach
-
-
 @transaction.atomic
 def breach_review_start(
     *,
@@ -328,17 +308,15 @@ def breach_review_start(
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    before = _breach_state(locked)
-    locked.state = BreachState.UNDER_REVIEW
-    locked.reviewer = by_user
-    locked.review_started_at = timezone.now()
-    return _moved(
-        by_user,
-        AuditAction.BREACH_REVIEW_STARTED,
-        case,
+    return audited_update(
         locked,
-        before,
-        ["state", "reviewer", "review_started_at"],
+        by_user=by_user,
+        action=AuditAction.BREACH_REVIEW_STARTED,
+        crn=case.person.crn,
+        snapshot=_breach_state,
+        state=BreachState.UNDER_REVIEW,
+        reviewer=by_user,
+        review_started_at=timezone.now(),
     )
 
 
@@ -365,18 +343,16 @@ def breach_proceedings_start(
         raise InvalidInput(
             "The hearing must be on or after the day of the referral", field="hearing_on"
         )
-    before = _breach_state(locked)
-    locked.state = BreachState.PROCEEDINGS_STARTED
-    locked.reviewer = by_user
-    locked.proceedings_started_at = timezone.now()
-    locked.hearing_on = hearing_on
-    return _moved(
-        by_user,
-        AuditAction.BREACH_PROCEEDINGS_STARTED,
-        case,
+    return audited_update(
         locked,
-        before,
-        ["state", "reviewer", "proceedings_started_at", "hearing_on"],
+        by_user=by_user,
+        action=AuditAction.BREACH_PROCEEDINGS_STARTED,
+        crn=case.person.crn,
+        snapshot=_breach_state,
+        state=BreachState.PROCEEDINGS_STARTED,
+        reviewer=by_user,
+        proceedings_started_at=timezone.now(),
+        hearing_on=hearing_on,
     )
 
 
@@ -399,18 +375,16 @@ def breach_return(
         submission_token=submission_token,
     )
     text = _text(directions, field="directions", label="the directions")
-    before = _breach_state(locked)
-    locked.state = BreachState.RETURNED
-    locked.reviewer = by_user
-    locked.returned_at = timezone.now()
-    locked.directions = text
-    return _moved(
-        by_user,
-        AuditAction.BREACH_RETURNED,
-        case,
+    return audited_update(
         locked,
-        before,
-        ["state", "reviewer", "returned_at", "directions"],
+        by_user=by_user,
+        action=AuditAction.BREACH_RETURNED,
+        crn=case.person.crn,
+        snapshot=_breach_state,
+        state=BreachState.RETURNED,
+        reviewer=by_user,
+        returned_at=timezone.now(),
+        directions=text,
     )
 
 

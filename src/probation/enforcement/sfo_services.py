@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probation.core.audit import AuditAction, audit
+from probation.core.audit import AuditAction, audit, audited_update
 from probation.core.calendar import bank_holidays_from
 from probation.core.errors import Conflict, InvalidInput
 from probation.core.limits import EVENT_DATES, check_date, checked_text
@@ -188,18 +188,15 @@ def sfo_review_start(
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    before = _state(locked)
-    locked.state = SfoState.REVIEW_STARTED
-    locked.reviewer = by_user
-    locked.review_started_at = timezone.now()
-    locked.save(update_fields=["state", "reviewer", "review_started_at"])
-    audit(
-        by_user,
-        AuditAction.SFO_REVIEW_STARTED,
+    audited_update(
         locked,
+        by_user=by_user,
+        action=AuditAction.SFO_REVIEW_STARTED,
         crn=case.person.crn,
-        before=before,
-        after=_state(locked),
+        snapshot=_state,
+        state=SfoState.REVIEW_STARTED,
+        reviewer=by_user,
+        review_started_at=timezone.now(),
     )
     sfo.state, sfo.reviewer, sfo.review_started_at = (
         locked.state,
@@ -227,19 +224,16 @@ def sfo_review_complete(
         submission_token=submission_token,
     )
     text = _text(findings, field="findings", label="the findings", limit=SFO_FINDINGS_MAX)
-    before = _state(locked)
-    locked.state = SfoState.REVIEW_COMPLETED
-    locked.review_completed_at = timezone.now()
-    locked.review_findings = text
-    locked.save(update_fields=["state", "review_completed_at", "review_findings"])
-    audit(
-        by_user,
-        AuditAction.SFO_REVIEW_COMPLETED,
+    audited_update(
         locked,
+        by_user=by_user,
+        action=AuditAction.SFO_REVIEW_COMPLETED,
         crn=case.person.crn,
-        before=before,
-        after=_state(locked),
+        snapshot=_state,
         details={"findings": text},
+        state=SfoState.REVIEW_COMPLETED,
+        review_completed_at=timezone.now(),
+        review_findings=text,
     )
     sfo.state, sfo.review_completed_at, sfo.review_findings = (
         locked.state,
