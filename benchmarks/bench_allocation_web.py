@@ -49,7 +49,7 @@ import random
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +58,11 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_web import (
+    PageSamples,
     SignInFailed,
     check_server,
     fetch,
+    run_together,
     setup_django,
     sign_in,
     summarise,
@@ -78,21 +80,6 @@ class World:
     managers: list[str]
     crns: list[str]
     waiting: int
-
-
-@dataclass
-class Samples:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PAGES})
-    errors: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PAGES})
-    sign_in: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, page: str, seconds: float, error: str | None) -> None:
-        with self.lock:
-            if error is None:
-                self.latencies[page].append(seconds)
-            else:
-                self.errors[page].append(error)
 
 
 # --- setting the world up (direct database access) ----------------------------------------------
@@ -198,7 +185,7 @@ def run_user(
     *,
     world: World,
     args: argparse.Namespace,
-    samples: Samples,
+    samples: PageSamples,
     barrier: threading.Barrier,
     seed: int,
     failures: list[str],
@@ -236,7 +223,9 @@ def run_user(
 # --- reporting -----------------------------------------------------------------------------------
 
 
-def report(samples: Samples, wall: float, world: World, args: argparse.Namespace) -> dict[str, Any]:
+def report(
+    samples: PageSamples, wall: float, world: World, args: argparse.Namespace
+) -> dict[str, Any]:
     pages = {p: summarise(samples.latencies[p], len(samples.errors[p])) for p in PAGES}
     everything = [v for p in PAGES for v in samples.latencies[p]]
     error_count = sum(len(samples.errors[p]) for p in PAGES)
@@ -321,34 +310,17 @@ def main(argv: list[str] | None = None) -> int:
         password=None if args.keep_passwords else args.password,
     )
 
-    samples = Samples()
-    failures: list[str] = []
-    passed: list[float] = []
-    barrier = threading.Barrier(args.users, action=lambda: passed.append(time.perf_counter()))
-    threads = [
-        threading.Thread(
-            target=run_user,
-            args=(username,),
-            kwargs={
-                "world": world,
-                "args": args,
-                "samples": samples,
-                "barrier": barrier,
-                "seed": args.seed + n,
-                "failures": failures,
-            },
-            name=f"manager-{n}",
-        )
-        for n, username in enumerate(world.managers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    samples = PageSamples(PAGES)
+    wall, failures = run_together(
+        [(username, {}) for username in world.managers],
+        run_user,
+        common={"world": world, "args": args, "samples": samples},
+        seed=args.seed,
+    )
     if failures:
         print("Benchmark stopped:\n" + "\n".join(sorted(set(failures))[:10]), file=sys.stderr)
         return 2
-    result = report(samples, passed[2] - passed[1], world, args)
+    result = report(samples, wall, world, args)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:

@@ -41,7 +41,7 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,9 +51,11 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_web import (
+    PageSamples,
     SignInFailed,
     check_server,
     fetch,
+    run_together,
     setup_django,
     sign_in,
     summarise,
@@ -71,21 +73,6 @@ class World:
     organisation: str
     practitioners: dict[str, list[str]]  # username -> CRNs of their active cases
     contacts: int
-
-
-@dataclass
-class Samples:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PAGES})
-    errors: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PAGES})
-    sign_in: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, page: str, seconds: float, error: str | None) -> None:
-        with self.lock:
-            if error is None:
-                self.latencies[page].append(seconds)
-            else:
-                self.errors[page].append(error)
 
 
 def prepare_world(*, organisation_code: str, users: int, password: str | None) -> World:
@@ -141,7 +128,11 @@ def _form(session: requests.Session, url: str) -> tuple[float, str | None, str]:
 
 
 def record_contact(
-    session: requests.Session, base_url: str, crn: str, when: dt.datetime, samples: Samples | None
+    session: requests.Session,
+    base_url: str,
+    crn: str,
+    when: dt.datetime,
+    samples: PageSamples | None,
 ) -> None:
     """The contact form, then the recording of a phone call at ``when`` (attended)."""
     url = f"{base_url}/cases/{crn}/contacts/new/"
@@ -183,7 +174,7 @@ def one_round(
     args: argparse.Namespace,
     crns: list[str],
     rng: random.Random,
-    measure: Samples | None,
+    measure: PageSamples | None,
 ) -> None:
     """The to-do list, yesterday's diary, and a contact recorded on one of the user's cases
     (a call in the four weeks before, between 07:00 and 17:00)."""
@@ -211,7 +202,7 @@ def run_user(
     *,
     crns: list[str],
     args: argparse.Namespace,
-    samples: Samples,
+    samples: PageSamples,
     barrier: threading.Barrier,
     seed: int,
     failures: list[str],
@@ -245,7 +236,9 @@ def run_user(
         session.close()
 
 
-def report(samples: Samples, wall: float, world: World, args: argparse.Namespace) -> dict[str, Any]:
+def report(
+    samples: PageSamples, wall: float, world: World, args: argparse.Namespace
+) -> dict[str, Any]:
     pages = {p: summarise(samples.latencies[p], len(samples.errors[p])) for p in PAGES}
     count = sum(len(samples.latencies[p]) + len(samples.errors[p]) for p in PAGES)
     return {
@@ -312,34 +305,17 @@ def main(argv: list[str] | None = None) -> int:
         users=args.users,
         password=None if args.keep_passwords else args.password,
     )
-    samples = Samples()
-    failures: list[str] = []
-    passed: list[float] = []
-    barrier = threading.Barrier(args.users, action=lambda: passed.append(time.perf_counter()))
-    threads = [
-        threading.Thread(
-            target=run_user,
-            args=(username,),
-            kwargs={
-                "crns": crns,
-                "args": args,
-                "samples": samples,
-                "barrier": barrier,
-                "seed": args.seed + n,
-                "failures": failures,
-            },
-            name=f"practitioner-{n}",
-        )
-        for n, (username, crns) in enumerate(world.practitioners.items())
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    samples = PageSamples(PAGES)
+    wall, failures = run_together(
+        [(username, {"crns": crns}) for username, crns in world.practitioners.items()],
+        run_user,
+        common={"args": args, "samples": samples},
+        seed=args.seed,
+    )
     if failures:
         print("Benchmark stopped:\n" + "\n".join(sorted(set(failures))[:10]), file=sys.stderr)
         return 2
-    result = report(samples, passed[2] - passed[1], world, args)
+    result = report(samples, wall, world, args)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:

@@ -83,6 +83,40 @@ class Samples:
                 self.errors[page].append(error)
 
 
+class PageSamples(Samples):
+    """:class:`Samples` for another benchmark's ``pages``."""
+
+    def __init__(self, pages: tuple[str, ...]) -> None:
+        super().__init__(latencies={p: [] for p in pages}, errors={p: [] for p in pages})
+
+
+def run_together(
+    users: list[tuple[str, dict[str, Any]]], target: Any, *, common: dict[str, Any], seed: int
+) -> tuple[float, list[str]]:
+    """Run ``target(name, **own, **common, barrier=, seed=, failures=)`` for each ``(name,
+    own)`` of ``users`` in a thread of its own, all meeting at one barrier after signing in,
+    after the warm-up and after the last measured request. Returns the measured phase's wall
+    time and the failures (a failure stops every user)."""
+    failures: list[str] = []
+    passed: list[float] = []
+    barrier = threading.Barrier(len(users), action=lambda: passed.append(time.perf_counter()))
+    threads = [
+        threading.Thread(
+            target=target,
+            args=(name,),
+            kwargs={**own, **common, "barrier": barrier, "seed": seed + n, "failures": failures},
+            name=f"user-{n}",
+        )
+        for n, (name, own) in enumerate(users)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = passed[2] - passed[1] if len(passed) == 3 else 0.0
+    return wall, failures
+
+
 # --- choosing the users (direct database access) -------------------------------------------------
 
 
