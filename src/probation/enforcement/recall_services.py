@@ -34,7 +34,7 @@ from probation.enforcement.recall_selectors import (
     open_recall,
     period_of,
 )
-from probation.people.locking import begin_case_change
+from probation.people.locking import begin_case_change, begin_responsible_change
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import ensure_case_visible
 from probation.rules import clocks
@@ -123,20 +123,15 @@ def recall_request(
     licence. Refused during post-sentence supervision (breach goes to a magistrates' court),
     outside a licence, for a closed case, and while another recall of the case is open. The NPS
     decision is due 1 working day later."""
-    if not may_request_recall(by_user, case):
-        raise PermissionDenied(
-            "Only a practitioner or manager of the organisation responsible for the case "
-            "requests a recall."
-        )
-    ensure_case_visible(by_user, case)
-    locked = begin_case_change(
+    locked = begin_responsible_change(
         case=case,
         by_user=by_user,
+        allowed=may_request_recall(by_user, case),
+        refusal="Only a practitioner or manager of the organisation responsible for the case "
+        "requests a recall.",
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    if locked.responsible_organisation_id != by_user.organisation_id:
-        raise PermissionDenied("The case has moved to another organisation.")
     if reason not in RecallReason.values:
         raise InvalidInput("Choose why the person should be recalled", field="reason")
     text = _text(details, field="details", label="the details of the request")

@@ -27,7 +27,7 @@ from probation.enforcement.sfo_selectors import (
     may_notify_sfo,
     may_review_sfo,
 )
-from probation.people.locking import begin_case_change
+from probation.people.locking import begin_case_change, begin_responsible_change
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import ensure_case_visible
 from probation.rules import clocks
@@ -86,20 +86,15 @@ def sfo_notify(
     """The organisation responsible for a person under supervision (or within 28 days of its
     end) records a serious further offence charged on ``charged_on``. Due 5 working days after
     the charge; a late notification is recorded and counted as late."""
-    if not may_notify_sfo(by_user, case):
-        raise PermissionDenied(
-            "Only a practitioner or manager of the organisation responsible for the case "
-            "notifies a serious further offence."
-        )
-    ensure_case_visible(by_user, case)
-    locked = begin_case_change(
+    locked = begin_responsible_change(
         case=case,
         by_user=by_user,
+        allowed=may_notify_sfo(by_user, case),
+        refusal="Only a practitioner or manager of the organisation responsible for the case "
+        "notifies a serious further offence.",
         expected_version=expected_version,
         submission_token=submission_token,
     )
-    if locked.responsible_organisation_id != by_user.organisation_id:
-        raise PermissionDenied("The case has moved to another organisation.")
     text = _text(
         offence_description,
         field="offence_description",

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 from probation.core.errors import Conflict
 from probation.core.submissions import claim_submission
 from probation.people.models import Case
+from probation.people.selectors import ensure_case_visible
 
 CHANGED_MEANWHILE = (
     "Someone else changed this case while you were working on it. Check the case, then submit "
@@ -36,4 +39,31 @@ def begin_case_change(
     locked.version += 1
     Case.objects.filter(pk=locked.pk).update(version=locked.version)
     case.version = locked.version
+    return locked
+
+
+def begin_responsible_change(
+    *,
+    case: Case,
+    by_user: Any,
+    allowed: bool,
+    refusal: str,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> Case:
+    """:func:`begin_case_change` for a change only the organisation responsible for the case may
+    make: refused (``PermissionDenied(refusal)``) unless ``allowed`` (the caller's check of the
+    user's role and organisation) and the case is visible to them, and refused again if, by the
+    time its row is locked, the case has moved to another organisation."""
+    if not allowed:
+        raise PermissionDenied(refusal)
+    ensure_case_visible(by_user, case)
+    locked = begin_case_change(
+        case=case,
+        by_user=by_user,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    if locked.responsible_organisation_id != by_user.organisation_id:
+        raise PermissionDenied("The case has moved to another organisation.")
     return locked
