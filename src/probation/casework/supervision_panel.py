@@ -11,28 +11,47 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from probation.casework.plan_views import overview_plan
-from probation.enforcement.recall_selectors import (
-    case_recalls,
-    may_request_recall,
-    supervision_period_panel,
+from probation.enforcement.models import (
+    BreachReferral,
+    Recall,
+    SeriousFurtherOffence,
+    WarningLetter,
 )
-from probation.enforcement.selectors import case_breaches, case_warnings
-from probation.enforcement.sfo_selectors import case_sfos, may_notify_sfo
+from probation.enforcement.recall_selectors import may_request_recall, supervision_period_panel
+from probation.enforcement.sfo_selectors import may_notify_sfo
 from probation.people.models import Case
-from probation.supervision.selectors import next_appointments, requirement_progress
+from probation.supervision.models import Contact
+from probation.supervision.selectors import requirement_progress
 
 
 def overview_supervision(case: Case, *, for_user: Any) -> dict[str, Any]:
-    """The context the case overview's supervision sections need."""
+    """The context the case overview's supervision sections need. The overview is the most read
+    page: each list here is one lean query of the fields its table shows (the full records, with
+    who acted, are on each record's own page)."""
     return {
-        "next_appointment": next_appointments([case.pk]).get(case.pk),
+        "next_appointment": Contact.objects.filter(
+            case=case, outcome="", starts_at__gte=timezone.now()
+        )
+        .order_by("starts_at", "id")
+        .only("starts_at", "contact_type", "location")
+        .first(),
         "progress": requirement_progress(case),
         "supervision_period": supervision_period_panel(case),
-        "warnings": case_warnings(case),
-        "breaches": case_breaches(case),
-        "recalls": case_recalls(case),
-        "sfos": case_sfos(case),
+        "warnings": WarningLetter.objects.filter(case=case)
+        .only("issued_on")
+        .order_by("-issued_on", "-id"),
+        "breaches": BreachReferral.objects.filter(case=case)
+        .only("referred_at", "kind", "state", "court_outcome")
+        .order_by("-referred_at", "-id"),
+        "recalls": Recall.objects.filter(case=case)
+        .only("requested_at", "reason", "state", "decision")
+        .order_by("-requested_at", "-id"),
+        "sfos": SeriousFurtherOffence.objects.filter(case=case)
+        .only("charged_on", "offence_description", "state")
+        .order_by("-charged_on", "-id"),
         "may_request_recall": may_request_recall(for_user, case),
         "may_notify_sfo": may_notify_sfo(for_user, case),
         **overview_plan(case, for_user=for_user),
