@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "probation.allocation",
     "probation.supervision",
     "probation.enforcement",
+    "probation.performance",
     "probation.casework",
     "probation.api",
 ]

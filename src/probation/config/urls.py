@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("probation.api.urls")),
     path("", include("probation.casework.urls")),
+    path("", include("probation.performance.urls")),
     path("", include("probation.risk.urls")),
     path("", include("probation.core.urls")),
 ]

@@ -105,6 +105,12 @@ class AuditAction(models.TextChoices):
     SFO_NOTIFIED = "sfo.notified", "Serious further offence notified"
     SFO_REVIEW_STARTED = "sfo.review_started", "Serious further offence review started"
     SFO_REVIEW_COMPLETED = "sfo.review_completed", "Serious further offence review completed"
+    # Payment by results and transparency
+    PROVEN_OFFENCES_LOADED = "pbr.offences_loaded", "Proven offences loaded from an extract"
+    BASELINE_LOADED = "pbr.baseline_loaded", "Baseline cohort of a contract area loaded"
+    CONTRACT_TERMS_CHANGED = "pbr.terms_changed", "Contract prices changed"
+    PBR_RUN_COMPLETED = "pbr.run_completed", "Quarter's results and payment statements computed"
+    COHORT_LISTED = "pbr.cohort_listed", "Listed the people behind a payment figure"
     # Refusals for lack of role
     ROLE_REFUSED = "access.role_refused", "Refused a page the role does not allow"
 
