@@ -601,6 +601,27 @@ def _print_comparison(console: Console, result: PolicyComparison, *, seconds: fl
         console.print(table)
 
 
+reoffending_app = typer.Typer(
+    help="Proven reoffending, measured from files (docs/domain/reoffending-and-payment.md).",
+    no_args_is_help=True,
+)
+app.add_typer(reoffending_app, name="reoffending")
+
+
+@reoffending_app.command("measure")
+def reoffending_measure() -> None:
+    """Measure proven reoffending from a cohort file and an offences file (being built)."""
+    raise typer.Exit(code=1)
+
+
+# --- Payment by results: a quarter's results and statements, baselines ------------------------
+pbr_app = typer.Typer(
+    help="Payment by results: a quarter's results and payment statements, and baselines.",
+    no_args_is_help=True,
+)
+app.add_typer(pbr_app, name="pbr")
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""
