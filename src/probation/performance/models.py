@@ -23,7 +23,10 @@ from django.utils import timezone
 
 from probation.courts.models import Ogrs3Category
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+
+def money(**options: object) -> models.DecimalField:
+    """An amount in pounds and pence."""
+    return models.DecimalField(max_digits=14, decimal_places=2, **options)  # type: ignore[arg-type]
 
 
 class ProvenBy(models.TextChoices):
@@ -77,21 +80,21 @@ class ContractTerms(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     # Outcome payments (spec step 5).
-    price_per_reoffender_avoided = models.DecimalField(**MONEY)
-    price_per_reoffence_avoided = models.DecimalField(**MONEY)
+    price_per_reoffender_avoided = money()
+    price_per_reoffence_avoided = money()
     # A significant deterioration costs this fraction of the price for each reoffender (or
     # reoffence) above the expected figure.
     deduction_rate = models.DecimalField(max_digits=4, decimal_places=3)
     # Fee for service: unit prices of recorded activity.
-    order_month_price = models.DecimalField(**MONEY)
-    licence_month_price = models.DecimalField(**MONEY)
-    unpaid_work_hour_price = models.DecimalField(**MONEY)
-    programme_completion_price = models.DecimalField(**MONEY)
-    resettlement_plan_price = models.DecimalField(**MONEY)
+    order_month_price = money()
+    licence_month_price = money()
+    unpaid_work_hour_price = money()
+    programme_completion_price = money()
+    resettlement_plan_price = money()
     # Service-level deductions, for each late or missed event the platform's clocks record.
-    late_allocation_deduction = models.DecimalField(**MONEY)
-    overdue_breach_referral_deduction = models.DecimalField(**MONEY)
-    missed_first_appointment_deduction = models.DecimalField(**MONEY)
+    late_allocation_deduction = money()
+    overdue_breach_referral_deduction = money()
+    missed_first_appointment_deduction = money()
 
     class Meta:
         verbose_name_plural = "contract terms"
@@ -235,8 +238,8 @@ class AreaResult(models.Model):
     frequency_variance = models.FloatField(null=True)
     frequency_z = models.FloatField(null=True)
     frequency_direction = models.CharField(max_length=12, choices=Direction.choices)
-    outcome_payment = models.DecimalField(**MONEY, default=0)
-    outcome_deduction = models.DecimalField(**MONEY, default=0)
+    outcome_payment = money(default=0)
+    outcome_deduction = money(default=0)
 
     class Meta:
         ordering = ["run_id", "contract_area__code"]
@@ -287,11 +290,11 @@ class Statement(models.Model):
     )
     provider = models.ForeignKey("contracts.Provider", on_delete=models.PROTECT, related_name="+")
     terms = models.ForeignKey(ContractTerms, on_delete=models.PROTECT, related_name="+")
-    fee_for_service = models.DecimalField(**MONEY)
-    service_deductions = models.DecimalField(**MONEY)
-    outcome_payment = models.DecimalField(**MONEY)
-    outcome_deduction = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
+    fee_for_service = money()
+    service_deductions = money()
+    outcome_payment = money()
+    outcome_deduction = money()
+    total = money()
 
     class Meta:
         ordering = ["run_id", "contract_area__code"]
@@ -322,9 +325,9 @@ class StatementLine(models.Model):
     code = models.CharField(max_length=40)
     description = models.CharField(max_length=200)
     quantity = models.DecimalField(max_digits=14, decimal_places=2)
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = money()
     # Positive for payments, negative for deductions.
-    amount = models.DecimalField(**MONEY)
+    amount = money()
     source = models.JSONField(default=dict, blank=True)
 
     class Meta:
