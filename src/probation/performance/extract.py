@@ -245,6 +245,7 @@ def _cohort(
         right_on="sift_day",
         by="case_id",
         strategy="backward",
+        check_sortedness=False,
     ).with_columns(
         pl.coalesce("organisation_id", "current_organisation_id").alias("organisation_id")
     )
@@ -256,6 +257,7 @@ def _cohort(
         right_on="assessed_on",
         by="case_id",
         strategy="backward",
+        check_sortedness=False,
     ).join_asof(
         ordered.rename({"ogrs3_one_year": "ogrs3_after", "assessed_on": "assessed_after"}).drop(
             "assessment_id"
@@ -264,6 +266,7 @@ def _cohort(
         right_on="assessed_after",
         by="case_id",
         strategy="forward",
+        check_sortedness=False,
     )
     scored = scored.with_columns(
         pl.coalesce("ogrs3_before", "ogrs3_after").alias("ogrs3_one_year")
