@@ -622,6 +622,131 @@ pbr_app = typer.Typer(
 app.add_typer(pbr_app, name="pbr")
 
 
+def _quarter_option(text: str) -> Any:
+    from probation.rules.reoffending import Quarter
+
+    try:
+        return Quarter.parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error).removeprefix("quarter: ")) from error
+
+
+def _day_option(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 (a calendar day)
+    except ValueError as error:
+        raise typer.BadParameter(f"give a date as YYYY-MM-DD, got {text!r}") from error
+
+
+@pbr_app.command("run")
+def pbr_run(
+    quarter: Annotated[
+        str,
+        typer.Option("--quarter", help="The cohort's quarter, e.g. 2016Q1.", show_default=False),
+    ],
+    measured_on: Annotated[
+        str | None,
+        typer.Option(
+            "--measured-on",
+            metavar="YYYY-MM-DD",
+            help="Count what was proven up to this day (default: today).",
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            metavar="DIR",
+            help="Also write the cohort and offences as CSV, for 'probation reoffending measure'.",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.table,
+) -> None:
+    """Compute a quarter's reoffending results, payment statements and indicators, and store
+    them with the data's fingerprint and the engine version (docs/domain/reoffending-and-payment.md).
+    Running it again on the same data gives the same figures, as a new run."""
+    from django.utils import timezone
+
+    from probation.performance.extract import quarter_extract
+    from probation.performance.selectors import run_results
+    from probation.performance.services import RUN_STEPS, pbr_run_record
+
+    the_quarter = _quarter_option(quarter)
+    day = _day_option(measured_on) or timezone.localdate()
+    errors = _console(stderr=True)
+    bar = _progress_bar(errors)
+    task = bar.add_task("Reading the cohort and its offences", total=len(RUN_STEPS) + 1)
+
+    def progress(step: str, done: int, total: int) -> None:
+        bar.update(task, description=step, completed=done + 1, total=total + 1)
+
+    with bar:
+        extract = quarter_extract(quarter=the_quarter, measured_on=day)
+        bar.update(task, completed=1)
+        if export is not None:
+            _export_extract(extract, export)
+        run = pbr_run_record(
+            quarter=the_quarter, extract=extract, measured_on=day, by_user=None, progress=progress
+        )
+    rows = run_results(run=run)
+    summary = {
+        "run": run.pk,
+        "quarter": run.quarter,
+        "measured_on": run.measured_on.isoformat(),
+        "provisional": run.provisional,
+        "data_fingerprint": run.data_fingerprint,
+        "engine_version": run.engine_version,
+        "cohort_size": extract.cohort.height,
+        "results": rows,
+    }
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    _print_run(_console(), summary)
+
+
+def _export_extract(extract: Any, directory: Path) -> None:
+    """The run's two input tables in the engine's file format, so anyone can measure them again."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cohort_columns = ["person_id", "index_date", "cohort", "contract_area", "ogrs3_one_year"]
+    extract.cohort.select(cohort_columns).write_csv(directory / "cohort.csv")
+    extract.offences.write_csv(directory / "offences.csv")
+
+
+def _print_run(console: Console, summary: dict[str, Any]) -> None:
+    label = "provisional" if summary["provisional"] else "final"
+    console.print(
+        f"Run {summary['run']} for {summary['quarter']} ({label}, measured on "
+        f"{summary['measured_on']}): {summary['cohort_size']:,} people in the CRCs' cohorts."
+    )
+    console.print(
+        f"Data fingerprint {summary['data_fingerprint']}, engine {summary['engine_version']}."
+    )
+    table = Table(title="Proven reoffending against each area's baseline")
+    for header in ("Area", "Cohort", "Rate", "Expected", "z", "Result", "Outcome", "Statement"):
+        table.add_column(header, justify="left" if header in ("Area", "Result") else "right")
+    for row in summary["results"]:
+        rate = row["binary_rate"]
+        expected = row["expected_reoffenders"]
+        z = row["binary_z"]
+        outcome = row["outcome_payment"] - row["outcome_deduction"]
+        table.add_row(
+            row["contract_area"],
+            f"{row['cohort_size']:,}",
+            "" if rate is None else f"{rate:.1%}",
+            "" if expected is None else f"{expected:,.1f}",
+            "" if z is None else f"{z:+.2f}",
+            row["binary_direction"].replace("_", " "),
+            f"£{outcome:,.2f}",
+            "" if row["statement_total"] is None else f"£{row['statement_total']:,.2f}",
+        )
+    console.print(table)
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""

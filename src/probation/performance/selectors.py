@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db.models import Q
 
-from probation.performance.models import Baseline, ContractTerms, PbrRun
+from probation.performance.models import AreaResult, Baseline, ContractTerms, PbrRun, Statement
 
 
 def terms_in_force(*, on: dt.date) -> dict[int, ContractTerms]:
@@ -30,3 +30,29 @@ def latest_runs() -> list[PbrRun]:
     for run in PbrRun.objects.filter(finished_at__isnull=False).order_by("-quarter", "-id"):
         latest.setdefault(run.quarter, run)
     return list(latest.values())
+
+
+def run_results(*, run: PbrRun) -> list[dict[str, object]]:
+    """A run's result per contract area with its statement's total, for the command line's
+    summary (aggregates only)."""
+    totals = dict(Statement.objects.filter(run=run).values_list("contract_area__code", "total"))
+    rows: list[dict[str, object]] = []
+    for result in AreaResult.objects.filter(run=run).select_related("contract_area"):
+        code = result.contract_area.code
+        rows.append(
+            {
+                "contract_area": code,
+                "cohort_size": result.cohort_size,
+                "reoffenders": result.reoffenders,
+                "reoffences": result.reoffences,
+                "binary_rate": result.binary_rate,
+                "expected_reoffenders": result.expected_reoffenders,
+                "binary_z": result.binary_z,
+                "binary_direction": result.binary_direction,
+                "frequency_direction": result.frequency_direction,
+                "outcome_payment": result.outcome_payment,
+                "outcome_deduction": result.outcome_deduction,
+                "statement_total": totals.get(code),
+            }
+        )
+    return rows
