@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from probation.rules import clocks, custody, dates, tiering
+from probation.rules import clocks, custody, dates, payment, tiering
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -22,7 +22,9 @@ def test_docs_examples() -> None:
     assert result.failed == 0
 
 
-@pytest.mark.parametrize("module", [dates, tiering, custody, clocks], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [dates, tiering, custody, clocks, payment], ids=lambda m: m.__name__
+)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, verbose=False)
     assert result.attempted > 0
