@@ -609,9 +609,78 @@ app.add_typer(reoffending_app, name="reoffending")
 
 
 @reoffending_app.command("measure")
-def reoffending_measure() -> None:
-    """Measure proven reoffending from a cohort file and an offences file (being built)."""
-    raise typer.Exit(code=1)
+def reoffending_measure(
+    cohort_file: Annotated[
+        Path,
+        typer.Option(
+            "--cohort",
+            help="CSV or Parquet: person_id, index_date, cohort, contract_area[, ogrs3_one_year].",
+        ),
+    ],
+    offences_file: Annotated[
+        Path,
+        typer.Option("--offences", help="CSV or Parquet: person_id, offence_date, proven_date."),
+    ],
+    output: Annotated[
+        str, typer.Option("--format", help="table for people; json or csv for programs.")
+    ] = "table",
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Leave out invalid rows and count them, not fail."),
+    ] = False,
+    measured_on: Annotated[
+        str | None,
+        typer.Option(
+            "--measured-on",
+            metavar="YYYY-MM-DD",
+            help="Label results provisional if measured before their 18 months have passed.",
+        ),
+    ] = None,
+) -> None:
+    """Measure proven reoffending from a cohort file and an offences file, without the database.
+
+    Any invalid row fails the run (exit code 2) with its file and line on stderr and nothing on
+    stdout, unless --skip-invalid. See docs/how-to/measure-reoffending.md.
+    """
+    from probation.performance import engine, files
+
+    errors = _console(stderr=True)
+    if output not in ("table", "json", "csv"):
+        errors.print(f"--format: must be table, json or csv, not {output[:40]!r}", markup=False)
+        raise typer.Exit(code=2)
+    try:
+        measured = files.parse_day("--measured-on", measured_on) if measured_on else None
+        inputs = files.read_measure_inputs(cohort_file, offences_file, skip_invalid=skip_invalid)
+    except files.InputError as error:
+        for line in error.lines():
+            errors.print(line, style="red", markup=False)
+        raise typer.Exit(code=2) from None
+    results = engine.measure(inputs.cohort, inputs.offences, measured_on=measured)
+    document = files.result_document(
+        results,
+        fingerprint=engine.fingerprint(inputs.cohort, inputs.offences),
+        measured_on=measured,
+        skipped_cohort=inputs.skipped_cohort,
+        skipped_offences=inputs.skipped_offences,
+    )
+    summary = (
+        f"engine {document['engine_version']}, data fingerprint {document['data_fingerprint']}; "
+        f"skipped rows: {inputs.skipped_cohort:,} cohort, {inputs.skipped_offences:,} offences"
+    )
+    if output == "json":
+        typer.echo(json.dumps(document, indent=2))
+        return
+    if output == "csv":
+        typer.echo(files.results_csv(results), nl=False)
+        errors.print(summary, markup=False)
+        return
+    table = Table(title="Proven reoffending", caption=summary)
+    for column in results.columns:
+        left = column in ("cohort", "contract_area")
+        table.add_column(column.replace("_", " "), justify="left" if left else "right")
+    for cells in files.results_cells(results):
+        table.add_row(*cells)
+    _console().print(table)
 
 
 # --- Payment by results: a quarter's results and statements, baselines ------------------------
