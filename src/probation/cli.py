@@ -778,6 +778,55 @@ def pbr_run(
     _print_run(_console(), summary)
 
 
+@pbr_app.command("baseline")
+def pbr_baseline(
+    area: Annotated[
+        str, typer.Option("--area", help="The contract area, e.g. C08.", show_default=False)
+    ],
+    period: Annotated[
+        str, typer.Option("--period", help="The baseline cohort, e.g. 2011.", show_default=False)
+    ],
+    cohort: Annotated[Path, typer.Option("--cohort", help="The baseline cohort (CSV or Parquet).")],
+    offences: Annotated[
+        Path, typer.Option("--offences", help="Their proven offences (CSV or Parquet).")
+    ],
+) -> None:
+    """Measure a contract area's baseline cohort from files and keep it as the area's baseline
+    (replacing the previous one; audited). Every member needs an OGRS3 score."""
+    from probation.contracts.selectors import contract_area_by_code
+    from probation.core.errors import InvalidInput
+    from probation.performance.files import InputError, read_measure_inputs
+    from probation.performance.services import baseline_record
+
+    errors = _console(stderr=True)
+    contract_area = contract_area_by_code(code=area.strip().upper())
+    if contract_area is None:
+        errors.print(f"area: no contract area {area!r} (C01 to C21)", style="red", markup=False)
+        raise typer.Exit(code=2)
+    try:
+        inputs = read_measure_inputs(cohort, offences)
+        baseline = baseline_record(
+            contract_area=contract_area,
+            period=period,
+            cohort=inputs.cohort,
+            offences=inputs.offences,
+            by_user=None,
+        )
+    except InputError as error:
+        for line in error.lines():
+            errors.print(line, style="red", markup=False)
+        raise typer.Exit(code=2) from error
+    except InvalidInput as error:
+        errors.print(error.message, style="red", markup=False)
+        raise typer.Exit(code=2) from error
+    _console().print(
+        f"Baseline {baseline.period} for {contract_area.code}: {baseline.cohort_size:,} people, "
+        f"{baseline.reoffenders:,} reoffenders ({baseline.reoffenders / baseline.cohort_size:.1%}), "
+        f"{baseline.reoffences:,} reoffences; calibration k = "
+        f"{baseline.reoffenders / baseline.sum_probability:.3f}."
+    )
+
+
 def _export_extract(extract: Any, directory: Path) -> None:
     """The run's two input tables in the engine's file format, so anyone can measure them again."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -38,3 +38,8 @@ def contract_areas_with_owners(*, on: dt.date) -> list[AreaOwner]:
             )
         )
     return rows
+
+
+def contract_area_by_code(*, code: str) -> ContractArea | None:
+    """The contract area with ``code`` (e.g. "C08"), or None."""
+    return ContractArea.objects.filter(code=code).first()
