@@ -8,7 +8,17 @@ from types import ModuleType
 
 import pytest
 
-from probation.rules import clocks, custody, dates, gaming, payment, tiering
+from probation.rules import (
+    billing,
+    clocks,
+    custody,
+    dates,
+    gaming,
+    geo,
+    monitoring,
+    payment,
+    tiering,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -23,7 +33,9 @@ def test_docs_examples() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [dates, tiering, custody, clocks, payment, gaming], ids=lambda m: m.__name__
+    "module",
+    [dates, tiering, custody, clocks, payment, gaming, geo, monitoring, billing],
+    ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, verbose=False)
