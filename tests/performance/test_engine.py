@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import polars as pl
 import pytest
@@ -340,3 +341,24 @@ def test_engine_counts_equal_brute_force_per_person(members, offences):
         assert size == len(mine)
         assert reoffenders == sum(1 for v in mine if v[2] > 0)
         assert reoffences == sum(v[2] for v in mine)
+
+
+def test_fingerprint_is_the_documented_canonical_form():
+    # Written out by hand from the definition in engine.fingerprint's docstring.
+    frame = pl.DataFrame(
+        {
+            "b": ["x,y", None, ""],
+            "a": [D(2016, 2, 29), D(2015, 1, 1), None],
+            "c": [3, None, 1],
+        },
+        schema={"b": pl.String, "a": pl.Date, "c": pl.Int64},
+    )
+    body = b'2015-01-01,,\n2016-02-29,"x,y",3\n,"",1\n'
+    canonical = (
+        b"probation-reoffending-data/1\n"
+        + b"a:Date,b:String,c:Int64\n3\n"
+        + str(len(body)).encode()
+        + b"\n"
+        + body
+    )
+    assert engine.fingerprint(frame) == hashlib.sha256(canonical).hexdigest()

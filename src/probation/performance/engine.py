@@ -95,14 +95,15 @@ def person_outcomes(cohort: pl.DataFrame, offences: pl.DataFrame) -> pl.DataFram
     not count: a comparison with null is not true.
     """
     _require(offences, OFFENCE_SCHEMA)
-    members = first_index_events(cohort)
+    members = first_index_events(cohort).with_row_index(_ROW)
     windows = members.lazy().select(
+        _ROW,
         "person_id",
-        "cohort",
         "index_date",
         pl.col("index_date").dt.offset_by(_FOLLOW_UP).alias("follow_up_ends"),
         pl.col("index_date").dt.offset_by(_PROVEN_WITHIN).alias("proven_by"),
     )
+    # Counted by the member's row number, an integer: grouping by two strings costs more.
     counted = (
         windows.join(
             offences.lazy().select("person_id", "offence_date", "proven_date"),
@@ -114,13 +115,14 @@ def person_outcomes(cohort: pl.DataFrame, offences: pl.DataFrame) -> pl.DataFram
             & (pl.col("offence_date") <= pl.col("follow_up_ends"))
             & (pl.col("proven_date") <= pl.col("proven_by"))
         )
-        .group_by("person_id", "cohort")
+        .group_by(_ROW)
         .agg(pl.len().cast(pl.Int64).alias("reoffences"))
     )
     return (
         members.lazy()
-        .join(counted, on=["person_id", "cohort"], how="left", maintain_order="left")
+        .join(counted, on=_ROW, how="left", maintain_order="left")
         .with_columns(pl.col("reoffences").fill_null(0))
+        .drop(_ROW)
         .collect()
     )
 
@@ -181,10 +183,14 @@ def _ratio(numerator: str, denominator: str) -> pl.Expr:
 def fingerprint(*frames: pl.DataFrame) -> str:
     """The SHA-256 (hex) of the frames' data, the same whatever the order of rows or columns.
 
-    Each frame is written canonically: its columns sorted by name with their types, then its
-    rows sorted by every column, as CSV (non-numeric values quoted, so a null is told apart from
-    an empty string), prefixed by its length. CSV text rather than Polars' row hashes, which are
-    not stable across versions: a figure published today must be checkable next year.
+    Each frame is written canonically: a line of its columns, sorted by name, with their types;
+    a line with its number of rows and one with the length of its body; then its body, the rows
+    sorted by every column (in that order, nulls last) as CSV without a header: ``,`` between
+    values, ``\n`` after each row, dates ``YYYY-MM-DD``, a null as nothing and an empty string
+    as ``""``, a value quoted (``"`` doubled) only when it is empty or holds ``,``, ``"``, or a
+    line break. CSV text rather than Polars' row hashes, which are not stable across versions:
+    a figure published today must be checkable next year
+    (``docs/how-to/measure-reoffending.md`` shows the same in a few lines of pandas).
     """
     digest = hashlib.sha256(f"probation-reoffending-data/{len(frames)}\n".encode())
     for frame in frames:
@@ -194,11 +200,7 @@ def fingerprint(*frames: pl.DataFrame) -> str:
         if names:
             canonical = canonical.sort(names, nulls_last=True)
         body = canonical.write_csv(
-            include_header=False,
-            quote_style="non_numeric",
-            null_value="",
-            date_format="%Y-%m-%d",
-            line_terminator="\n",
+            include_header=False, separator=",", quote_char='"', line_terminator="\n"
         ).encode()
         digest.update(f"{header}\n{frame.height}\n{len(body)}\n".encode())
         digest.update(body)
