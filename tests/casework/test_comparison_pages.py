@@ -232,3 +232,131 @@ def test_the_contracts_home_is_for_contract_managers_only(world, client_for):
     manager = manager_of("NPS")
     assert client_for(manager).get(HOME).status_code == 403
     assert AuditEvent.objects.filter(action=AuditAction.ROLE_REFUSED, actor=manager).exists()
+
+
+# The contract manager's home: payment by results ------------------------------------------------
+
+
+def _pbr_run(quarter: str, *, provisional: bool) -> Any:
+    """A run saved by hand with a result for Merseyside (C08), its statement and one flag."""
+    from decimal import Decimal
+
+    from probation.performance.models import (
+        AreaResult,
+        Direction,
+        IndicatorFlag,
+        IndicatorKind,
+        PbrRun,
+    )
+    from probation.performance.statements import statements_for
+    from probation.rules.reoffending import Quarter
+
+    run = PbrRun.objects.create(
+        quarter=quarter,
+        measured_on=dt.date(2026, 11, 1),
+        provisional=provisional,
+        data_fingerprint="c" * 64,
+        engine_version="1.0.0",
+    )
+    result = AreaResult.objects.create(
+        run=run,
+        contract_area=area("C08"),
+        cohort_size=200,
+        reoffenders=50,
+        reoffences=160,
+        binary_rate=0.25,
+        expected_reoffenders=64.0,
+        binary_direction=Direction.IMPROVED,
+        frequency_direction=Direction.NO_CHANGE,
+        outcome_payment=Decimal("0") if provisional else Decimal("28000.00"),
+    )
+    for statement, lines in statements_for(
+        run=run, quarter=Quarter.parse(quarter), results=[result]
+    ):
+        statement.save()
+        for line in lines:
+            line.statement = statement
+            line.save()
+    IndicatorFlag.objects.create(
+        run=run,
+        contract_area=area("C08"),
+        kind=IndicatorKind.PARKING,
+        flagged=True,
+        figures={},
+        explanation="High-risk cases had less contact than low-risk ones.",
+    )
+    return run
+
+
+@pytest.fixture
+def pbr_runs(db: Any) -> dict[str, Any]:
+    from tests.performance.test_statements import terms
+
+    terms("C08")
+    old = _pbr_run("2024Q4", provisional=False)
+    final = _pbr_run("2024Q4", provisional=False)  # re-run: the latest run of the quarter shows
+    provisional = _pbr_run("2025Q2", provisional=True)
+    return {"old": old, "final": final, "provisional": provisional}
+
+
+def test_the_home_shows_the_areas_at_a_glance_for_the_latest_final_quarter(
+    pbr_runs, contract_manager, client_for
+):
+    body = client_for(contract_manager).get(HOME).content.decode()
+    final = body.split('data-testid="pbr-final"', 1)[1].split("</table>", 1)[0]
+    assert "2024Q4" in final and f"Run {pbr_runs['final'].pk}," in final
+    assert final.count('data-testid="pbr-area-C') == 21
+    merseyside = final.split('data-testid="pbr-area-C08"', 1)[1].split("</tr>", 1)[0]
+    assert ">200<" in merseyside  # the cohort, linked to its rows
+    assert f"/contracts/statements/{pbr_runs['final'].pk}/C08/rows/cohort/" in merseyside
+    assert 'data-testid="rate">25.0%<' in merseyside
+    assert 'data-testid="expected">32.0%<' in merseyside
+    assert "significantly better than baseline" in merseyside
+    assert "£28,000.00" in merseyside
+    assert f"/contracts/statements/{pbr_runs['final'].pk}/C08/" in merseyside
+    assert "/contracts/indicators/?quarter=2024Q4" in merseyside and ">1<" in merseyside
+    assert f"/contracts/statements/{pbr_runs['old'].pk}/" not in body
+    london = final.split('data-testid="pbr-area-C12"', 1)[1].split("</tr>", 1)[0]
+    assert "No result" in london and "No statement" in london
+
+
+def test_the_home_shows_the_latest_provisional_quarter_labelled_so(
+    pbr_runs, contract_manager, client_for
+):
+    body = client_for(contract_manager).get(HOME).content.decode()
+    provisional = body.split('data-testid="pbr-provisional"', 1)[1].split("</table>", 1)[0]
+    assert "2025Q2" in provisional and "Provisional" in provisional
+    assert "30 December 2026" in provisional  # 2025Q2's final day: 30 June 2025 + 18 months
+    merseyside = provisional.split('data-testid="pbr-area-C08"', 1)[1].split("</tr>", 1)[0]
+    assert "£0.00" in merseyside
+
+
+def test_the_home_links_statements_indicators_public_pages_and_the_comparison(
+    contract_manager, client_for
+):
+    body = client_for(contract_manager).get(HOME).content.decode()
+    links = body.split('data-testid="pbr-links"', 1)[1].split("</ul>", 1)[0]
+    for href in ("/contracts/statements/", "/contracts/indicators/", "/performance/", URL):
+        assert f'href="{href}"' in links
+
+
+def test_the_home_says_how_to_make_a_run_when_there_is_none(contract_manager, client_for):
+    body = client_for(contract_manager).get(HOME).content.decode()
+    assert 'data-testid="no-pbr-run"' in body
+    assert "probation pbr run --quarter 2025Q1" in body
+
+
+def test_a_crc_contract_manager_sees_only_their_area_at_a_glance(pbr_runs, client_for):
+    user = UserFactory(organisation=organisation("CRC-C08"), roles=["contract_manager"])
+    body = client_for(user).get(HOME).content.decode()
+    final = body.split('data-testid="pbr-final"', 1)[1].split("</table>", 1)[0]
+    assert final.count('data-testid="pbr-area-C') == 1 and 'data-testid="pbr-area-C08"' in final
+
+
+def test_the_home_reads_its_results_in_a_bounded_number_of_queries(
+    pbr_runs, contract_manager, client_for, django_assert_max_num_queries
+):
+    client = client_for(contract_manager)
+    client.get(HOME)
+    with django_assert_max_num_queries(30):
+        client.get(HOME)

@@ -29,6 +29,7 @@ from probation.allocation.comparison import (
 )
 from probation.core.errors import InvalidInput
 from probation.people.access import role_refused
+from probation.performance.statement_selectors import contract_overview
 from probation.rules.allocation import DEFAULT_POLICY
 from probation.workforce.models import RoleCode
 
@@ -66,7 +67,9 @@ def _default_policy_text() -> str:
 
 @login_required
 def contract_home(request: HttpRequest) -> HttpResponse:
-    """The contract manager's home: their contract areas' caseloads and the policy comparison."""
+    """The contract manager's home: their contract areas' caseloads, the payment-by-results
+    results of the latest final and provisional quarters with links to the statements, the
+    indicators and the public pages, and the policy comparison."""
     user: Any = request.user
     if not user.has_role(RoleCode.CONTRACT_MANAGER):
         role_refused(user=user, page="contracts home", path=request.path)
@@ -74,7 +77,11 @@ def contract_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casework/comparison/contract_home.html",
-        {"areas": area_caseloads(for_user=user), "may_compare": may_compare(user)},
+        {
+            "areas": area_caseloads(for_user=user),
+            "may_compare": may_compare(user),
+            "overview": contract_overview(for_user=user),
+        },
     )
 
 

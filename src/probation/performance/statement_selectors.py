@@ -21,14 +21,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Max, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 
+from probation.contracts.models import ContractArea
+from probation.contracts.selectors import contract_areas_with_owners
 from probation.core.limits import date_in_words
 from probation.core.templatetags.openprobation import datetime_in_words
 from probation.courts.models import Disposal
 from probation.performance.fees import FEE_KINDS, Month, fee_rows, months_of
 from probation.performance.models import (
     AreaResult,
+    Direction,
     IndexKind,
     IndicatorFlag,
     LineSection,
@@ -313,3 +316,130 @@ def cell_text(name: str, value: Any) -> str:
 def row_cells(row: dict[str, Any], columns: tuple[tuple[str, str], ...]) -> list[str]:
     """One row's cells in the order of ``columns`` (the CRN first is the caller's)."""
     return [cell_text(name, row.get(name)) for name, _ in columns]
+
+
+# The contract manager's home ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaAtAGlance:
+    """One contract area's quarter on the contract manager's home."""
+
+    code: str
+    name: str
+    provider: str
+    cohort_size: int | None
+    rate: float | None  # reoffenders ÷ cohort, a fraction
+    expected_rate: float | None  # expected reoffenders at baseline performance ÷ cohort
+    significance: str
+    outcome_payment: str
+    outcome_deduction: str
+    total: str | None
+    flags: int
+    has_statement: bool
+
+    @property
+    def rate_text(self) -> str:
+        return _percent(self.rate)
+
+    @property
+    def expected_rate_text(self) -> str:
+        return _percent(self.expected_rate)
+
+
+def _percent(fraction: float | None) -> str:
+    return "\u2013" if fraction is None else f"{100 * fraction:.1f}%"
+
+
+@dataclass(frozen=True)
+class QuarterAtAGlance:
+    run: PbrRun
+    quarter: Quarter
+    areas: list[AreaAtAGlance]
+
+
+def _significance(result: AreaResult | None) -> str:
+    if result is None:
+        return "No result"
+    binary = Direction(result.binary_direction).label
+    frequency = Direction(result.frequency_direction).label.lower()
+    return f"Reoffenders: {binary.lower()}. Reoffences: {frequency}."
+
+
+def _at_a_glance(run: PbrRun, codes: list[str] | None) -> QuarterAtAGlance:
+    quarter = Quarter.parse(run.quarter)
+    results = {r.contract_area_id: r for r in AreaResult.objects.filter(run=run).order_by()}
+    statements = {
+        s.contract_area_id: s
+        for s in Statement.objects.filter(run=run).select_related("provider").order_by()
+    }
+    flags = dict(
+        IndicatorFlag.objects.filter(run=run, flagged=True)
+        .order_by()
+        .values("contract_area_id")
+        .annotate(n=Count("pk"))
+        .values_list("contract_area_id", "n")
+    )
+    owners = {
+        owner.code: owner.provider for owner in contract_areas_with_owners(on=quarter.ends_on)
+    }
+    areas = ContractArea.objects.order_by("code")
+    if codes is not None:
+        areas = areas.filter(code__in=codes)
+    rows = []
+    for contract_area in areas:
+        result = results.get(contract_area.pk)
+        statement = statements.get(contract_area.pk)
+        size = result.cohort_size if result is not None else None
+        expected = (
+            result.expected_reoffenders / size
+            if result is not None and size and result.expected_reoffenders is not None
+            else None
+        )
+        rows.append(
+            AreaAtAGlance(
+                code=contract_area.code,
+                name=contract_area.name,
+                provider=statement.provider.name
+                if statement
+                else owners.get(contract_area.code, ""),
+                cohort_size=size,
+                rate=result.binary_rate if result is not None else None,
+                expected_rate=expected,
+                significance=_significance(result),
+                outcome_payment=money(Decimal(result.outcome_payment)) if result else "\u2013",
+                outcome_deduction=money(Decimal(result.outcome_deduction)) if result else "\u2013",
+                total=money(statement.total) if statement else None,
+                flags=int(flags.get(contract_area.pk, 0)),
+                has_statement=statement is not None,
+            )
+        )
+    return QuarterAtAGlance(run=run, quarter=quarter, areas=rows)
+
+
+@dataclass(frozen=True)
+class ContractOverview:
+    """The newest quarter whose latest run is final, and a newer provisional one if any."""
+
+    final: QuarterAtAGlance | None
+    provisional: QuarterAtAGlance | None
+
+
+def contract_overview(*, for_user: Any) -> ContractOverview:
+    """For the contract manager's home (``casework.comparison_views.contract_home``): the areas
+    ``for_user`` oversees at a glance for the latest final quarter and the latest provisional
+    quarter after it. A handful of grouped queries a quarter, no case shown."""
+    latest = latest_run_ids()
+    runs = sorted(
+        PbrRun.objects.filter(pk__in=latest.values()), key=lambda r: r.quarter, reverse=True
+    )
+    final = next((run for run in runs if not run.provisional), None)
+    provisional = next(
+        (run for run in runs if run.provisional and (final is None or run.quarter > final.quarter)),
+        None,
+    )
+    codes = areas_of(for_user)
+    return ContractOverview(
+        final=_at_a_glance(final, codes) if final else None,
+        provisional=_at_a_glance(provisional, codes) if provisional else None,
+    )
