@@ -212,7 +212,7 @@ def quarter_extract(*, quarter: Quarter, measured_on: dt.date) -> QuarterExtract
             {"person_id": pl.String, "offence_date": pl.Date, "proven_date": pl.Date},
         )
     cohort = _cohort(events, _sift_days(sifts), assessments, organisations, quarter)
-    offences = offences.unique().sort(["person_id", "offence_date", "proven_date"])
+    offences = offences.sort(["person_id", "offence_date", "proven_date"])
     return QuarterExtract(
         quarter=quarter, measured_on=measured_on, cohort=cohort, offences=offences
     )
