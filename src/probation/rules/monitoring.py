@@ -49,7 +49,7 @@ import bisect
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -461,16 +461,19 @@ def _merge(
     marks = list(state.marks)
     keys = [(m.at, m.sequence) for m in marks]
     seen = {m.sequence for m in marks}
-    lowest = len(marks)
+    lowest: int | None = None
     for ob in sorted(observations, key=lambda o: (o.at, o.sequence)):
         if ob.sequence in seen:
             continue
         seen.add(ob.sequence)
-        lowest = min(lowest, _insert(marks, keys, ob))
-    # Settle from the start of the episode that the earliest insertion touched.
+        i = _insert(marks, keys, ob)
+        lowest = i if lowest is None else min(lowest, i)
+    if lowest is None:
+        return state, []
+    # Episodes never merge (a compliant mark separates them) and every mark of a settled
+    # episode carries its flags, so settling can start at the mark before the earliest
+    # insertion rather than at the start of its episode.
     i = max(lowest - 1, 0)
-    while i > 0 and marks[i - 1].violating:
-        i -= 1
     events: list[MonitoringEvent] = []
     while i < len(marks):
         if not marks[i].violating:
@@ -685,13 +688,33 @@ def _judge_curfew(
 # ---- the entry points ----------------------------------------------------------------------
 
 
+@overload
+def judge_fixes(
+    state: ZoneState,
+    fixes: Sequence[Fix],
+    rule: ZoneRule | ProximityRule,
+    *,
+    victim_fixes: Sequence[Fix] = (),
+) -> tuple[ZoneState, list[MonitoringEvent]]: ...
+
+
+@overload
+def judge_fixes(
+    state: CurfewState,
+    fixes: Sequence[Fix] | Sequence[RangeReport],
+    rule: CurfewRule,
+    *,
+    victim_fixes: Sequence[Fix] = (),
+) -> tuple[CurfewState, list[MonitoringEvent]]: ...
+
+
 def judge_fixes(
     state: ZoneState | CurfewState,
     fixes: Sequence[Fix] | Sequence[RangeReport],
     rule: ZoneRule | CurfewRule | ProximityRule,
     *,
     victim_fixes: Sequence[Fix] = (),
-) -> tuple[Any, list[MonitoringEvent]]:
+) -> tuple[ZoneState | CurfewState, list[MonitoringEvent]]:
     """Judge a batch of one subject's fixes (or, for an RF curfew, home unit reports) against
     one rule: the new state and the alerts and closing events, in time order.
 
@@ -781,7 +804,10 @@ def signal_overdue(
     return now - last_seen > policy_interval
 
 
-def prune(state: Any, before: _dt.datetime) -> Any:
+_State = TypeVar("_State", ZoneState, CurfewState, DeviceState)
+
+
+def prune(state: _State, before: _dt.datetime) -> _State:
     """The state without observations older than ``before`` (the latest is always kept).
 
     Call it with a horizon longer than the latest upload the ingest accepts: a fix older than
