@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "probation.supervision",
     "probation.enforcement",
     "probation.performance",
+    "probation.monitoring",
     "probation.casework",
     "probation.api",
 ]

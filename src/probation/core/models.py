@@ -111,6 +111,23 @@ class AuditAction(models.TextChoices):
     CONTRACT_TERMS_CHANGED = "pbr.terms_changed", "Contract prices changed"
     PBR_RUN_COMPLETED = "pbr.run_completed", "Quarter's results and payment statements computed"
     COHORT_LISTED = "pbr.cohort_listed", "Listed the people behind a payment figure"
+    # Electronic monitoring
+    EM_ORDER_CREATED = "em.order_created", "Electronic monitoring order made"
+    EM_ORDER_CHANGED = "em.order_changed", "Electronic monitoring order changed"
+    EM_ORDER_ENDED = "em.order_ended", "Electronic monitoring order ended"
+    DEVICE_ADDED = "em.device_added", "Device taken into stock"
+    DEVICE_FITTED = "em.device_fitted", "Device fitted"
+    DEVICE_REMOVED = "em.device_removed", "Device removed"
+    DEVICE_LOST = "em.device_lost", "Device reported lost"
+    DEVICE_FAULTY = "em.device_faulty", "Device reported faulty"
+    EM_ALERT_RAISED = "em.alert_raised", "Monitoring alert raised"
+    EM_ALERT_VIEWED = "em.alert_viewed", "Viewed a monitoring alert and its evidence"
+    EM_ALERTS_LISTED = "em.alerts_listed", "Listed monitoring alerts"
+    EM_ALERT_ACKNOWLEDGED = "em.alert_acknowledged", "Monitoring alert acknowledged"
+    EM_ALERT_RESOLVED = "em.alert_resolved", "Monitoring alert resolved"
+    PERSON_STATUS_RECORDED = "em.person_status_recorded", "Custody, death or removal recorded"
+    EM_CLAIM_RECONCILED = "em.claim_reconciled", "Monitoring provider's claim reconciled"
+    TELEMETRY_DROPPED = "em.telemetry_dropped", "Telemetry past its retention dropped"
     # Refusals for lack of role
     ROLE_REFUSED = "access.role_refused", "Refused a page the role does not allow"
 
