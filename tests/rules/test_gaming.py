@@ -130,7 +130,7 @@ def test_funnel_explains_with_the_limits() -> None:
     result = funnel(events=30, cases=200, national_rate=5.0, what="breach referrals")
     assert result.explanation == (
         "15.0 breach referrals per 100 cases, above the upper control limit of 10.5 around the "
-        "national rate of 5.0 (99.8 % limits for 200 cases)."
+        "national rate of 5.0 (99.8% limits for 200 cases)."
     )
     assert result.figures["upper_limit"] == 10.5
     assert result.figures["lower_limit"] == 1.0

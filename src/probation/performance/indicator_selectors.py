@@ -137,10 +137,11 @@ class AreaIndicators:
     flags: tuple[FlagView | None, ...]
 
     @property
-    def cells(self) -> tuple[tuple[str, FlagView | None], ...]:
-        """``(column heading, flag)`` for each kind, in page order."""
+    def cells(self) -> tuple[tuple[str, str, FlagView | None], ...]:
+        """``(kind, column heading, flag)`` for each kind, in page order."""
         return tuple(
-            (KIND_HEADINGS[kind], flag) for kind, flag in zip(KINDS, self.flags, strict=True)
+            (kind.value, KIND_HEADINGS[kind], flag)
+            for kind, flag in zip(KINDS, self.flags, strict=True)
         )
 
     @property

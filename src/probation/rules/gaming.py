@@ -9,9 +9,9 @@ indicator is a judgement with the figures behind it and a sentence a contract ma
 - :func:`parking`: flagged when the high-likelihood cases (OGRS3 bands high and very high) get
   fewer contacts per case-month than the low band; not judged with fewer than
   :data:`PARKING_MIN_CASES` cases on either side (a handful of cases says nothing).
-- :func:`funnel`: a funnel plot. An area's rate is flagged when it lies outside the 99.8 % exact
-  binomial control limits around the national rate for the area's number of cases (the 0.1 %
-  and 99.9 % quantiles of Binomial(cases, national rate)); a small area gets wide limits, so it
+- :func:`funnel`: a funnel plot. An area's rate is flagged when it lies outside the 99.8% exact
+  binomial control limits around the national rate for the area's number of cases (the 0.1%
+  and 99.9% quantiles of Binomial(cases, national rate)); a small area gets wide limits, so it
   is not flagged for chance variation. Used for breach and recall rates and early exits.
 
 Pure: no Django, no clock.
@@ -19,7 +19,7 @@ Pure: no Django, no clock.
 >>> parking({"low": (240, 120.0, 40), "high": (60, 60.0, 20), "very_high": (12, 12.0, 4)}).flagged
 True
 >>> funnel(events=30, cases=200, national_rate=5.0, what="breach referrals").explanation
-'15.0 breach referrals per 100 cases, above the upper control limit of 10.5 around the national rate of 5.0 (99.8 % limits for 200 cases).'
+'15.0 breach referrals per 100 cases, above the upper control limit of 10.5 around the national rate of 5.0 (99.8% limits for 200 cases).'
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ __all__ = [
 HIGH_LIKELIHOOD_BANDS: Final = ("high", "very_high")
 #: Parking is not judged with fewer cases than this in the low band or the high bands.
 PARKING_MIN_CASES: Final = 10
-#: Each tail outside the 99.8 % control limits.
+#: Each tail outside the 99.8% control limits.
 CONTROL_LIMIT_TAIL: Final = 0.001
 
 Figure = int | float | str | bool | None
@@ -142,7 +142,7 @@ def _log_pmf(x: int, n: int, p: float) -> float:
 
 
 def control_limits(*, cases: int, proportion: float) -> tuple[int, int]:
-    """The 99.8 % exact binomial limits: the 0.1 % and 99.9 % quantiles of Binomial(n, p).
+    """The 99.8% exact binomial limits: the 0.1% and 99.9% quantiles of Binomial(n, p).
 
     A quantile is the smallest count whose cumulative probability reaches it. Counts strictly
     outside ``[lower, upper]`` are outside the limits.
@@ -157,7 +157,7 @@ def control_limits(*, cases: int, proportion: float) -> tuple[int, int]:
     if proportion == 1:
         return (cases, cases)
     # The probabilities beyond 12 standard deviations (and 20 counts) of the mean are below
-    # 1e-30, far under the 0.1 % tails: summing the window is exact for this purpose and avoids
+    # 1e-30, far under the 0.1% tails: summing the window is exact for this purpose and avoids
     # the underflow of (1 - p)^n for large n.
     mean = cases * proportion
     spread = 12 * math.sqrt(cases * proportion * (1 - proportion)) + 20
@@ -182,7 +182,7 @@ def control_limits(*, cases: int, proportion: float) -> tuple[int, int]:
 
 
 def funnel(*, events: int, cases: int, national_rate: float, what: str = "events") -> Judgement:
-    """An area's rate per 100 cases against the 99.8 % control limits around the national rate.
+    """An area's rate per 100 cases against the 99.8% control limits around the national rate.
 
     ``events`` counts the cases with the event (a case counts once, so the count is binomial),
     ``national_rate`` is per 100 cases, ``what`` names the events in the sentence. No cases: not
@@ -191,7 +191,7 @@ def funnel(*, events: int, cases: int, national_rate: float, what: str = "events
     >>> funnel(events=12, cases=200, national_rate=5.0).flagged
     False
     >>> funnel(events=1, cases=200, national_rate=5.0).explanation
-    '0.5 events per 100 cases, below the lower control limit of 1.0 around the national rate of 5.0 (99.8 % limits for 200 cases).'
+    '0.5 events per 100 cases, below the lower control limit of 1.0 around the national rate of 5.0 (99.8% limits for 200 cases).'
     """
     _validate.integer("cases", cases, minimum=0)
     _validate.integer("events", events, minimum=0, maximum=cases)
@@ -217,7 +217,7 @@ def funnel(*, events: int, cases: int, national_rate: float, what: str = "events
         "position": "above" if events > upper else "below" if events < lower else "within",
     }
     limits = (
-        f"around the national rate of {_one(national_rate)} (99.8 % limits for {cases:,} cases)."
+        f"around the national rate of {_one(national_rate)} (99.8% limits for {cases:,} cases)."
     )
     if events > upper:
         return Judgement(

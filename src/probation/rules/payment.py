@@ -54,7 +54,7 @@ __all__ = [
     "outcome_amounts",
 ]
 
-#: The two-sided 5 % critical value of the normal distribution (spec step 3).
+#: The two-sided 5% critical value of the normal distribution (spec step 3).
 Z_CRITICAL: Final = 1.96
 #: Values of ``direction`` (``performance.models.Direction``).
 DIRECTIONS: Final = ("improved", "worse", "no_change", "not_assessed")
@@ -212,7 +212,7 @@ def binary_test(
 
 
 def binary_interval(*, expected: float, variance: float, cohort_size: int) -> tuple[float, float]:
-    """The 95 % band of the reoffending *rate* expected at baseline performance.
+    """The 95% band of the reoffending *rate* expected at baseline performance.
 
     ``E / n ± 1.96 √V / n``, clipped to ``[0, 1]``: an actual rate outside the band is a
     significant difference (the public pages draw the actual rate against it).
