@@ -865,6 +865,13 @@ def _print_run(console: Console, summary: dict[str, Any]) -> None:
     console.print(table)
 
 
+em_app = typer.Typer(
+    help="Electronic monitoring: telemetry ingest, telemetry partitions, the simulator.",
+    no_args_is_help=True,
+)
+app.add_typer(em_app, name="em")
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""
