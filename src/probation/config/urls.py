@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("probation.casework.urls")),
     path("", include("probation.performance.urls")),
     path("", include("probation.risk.urls")),
+    path("", include("probation.monitoring.urls")),
     path("", include("probation.core.urls")),
 ]
 
