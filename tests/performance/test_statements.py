@@ -201,6 +201,73 @@ def test_a_final_run_pays_the_outcome_of_the_areas_result():
     assert statement.total == Decimal("17234.57")
 
 
+def test_an_outcome_is_split_by_measure_when_the_results_figures_allow():
+    terms("C08")
+    the_run = run()
+    better = result(
+        the_run,
+        reoffenders=40,
+        reoffences=130,
+        expected_reoffenders=48.62,
+        variance=20.0,
+        binary_z=1.93 + 0.1,
+        binary_direction=Direction.IMPROVED,
+        expected_reoffences=128.0,
+        frequency_variance=40.0,
+        frequency_z=-0.32,
+        frequency_direction=Direction.NO_CHANGE,
+        # 48.62 - 40 = 8.62 reoffenders avoided at £2,000
+        outcome_payment=Decimal("17240.00"),
+    )
+    ((statement, lines),) = statements_for(run=the_run, quarter=Q1, results=[better])
+    outcome = [line for line in lines if line.section == LineSection.OUTCOME]
+    assert [line.code for line in outcome] == ["outcome_binary", "outcome_frequency"]
+    binary, frequency = outcome
+    assert (binary.quantity, binary.unit_price, binary.amount) == (
+        Decimal("8.62"),
+        Decimal("2000.00"),
+        Decimal("17240.00"),
+    )
+    assert (
+        frequency.amount == Decimal("0.00") and "no significant difference" in frequency.description
+    )
+    assert all(line.source == {"kind": "cohort"} for line in outcome)
+    assert statement.outcome_payment == Decimal("17240.00")
+
+
+def test_a_deterioration_by_measure_is_deducted_at_the_deduction_rate():
+    terms("C08")
+    the_run = run()
+    worse = result(
+        the_run,
+        reoffenders=40,
+        reoffences=100,
+        expected_reoffenders=30.0,
+        variance=16.0,
+        binary_z=-2.5,
+        binary_direction=Direction.WORSE,
+        expected_reoffences=120.0,
+        frequency_variance=50.0,
+        frequency_z=2.83,
+        frequency_direction=Direction.IMPROVED,
+        # 10 reoffenders above expected at £2,000 x 0.5; 20 reoffences avoided at £500
+        outcome_payment=Decimal("10000.00"),
+        outcome_deduction=Decimal("10000.00"),
+    )
+    ((statement, lines),) = statements_for(run=the_run, quarter=Q1, results=[worse])
+    binary, frequency = [line for line in lines if line.section == LineSection.OUTCOME]
+    assert (binary.quantity, binary.unit_price, binary.amount) == (
+        Decimal("10.00"),
+        Decimal("1000.00"),
+        Decimal("-10000.00"),
+    )
+    assert (frequency.quantity, frequency.amount) == (Decimal("20.00"), Decimal("10000.00"))
+    assert (statement.outcome_payment, statement.outcome_deduction) == (
+        Decimal("10000.00"),
+        Decimal("10000.00"),
+    )
+
+
 def test_an_outcome_deduction_is_a_negative_line_and_lowers_the_total():
     terms("C08")
     the_run = run()

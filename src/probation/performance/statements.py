@@ -5,8 +5,11 @@ A statement has three sections: the fee for service (each kind of recorded activ
 month, at the contract's unit price: ``performance/fees.py``), the service-level deductions
 (late or missed steps on the platform's clocks: ``performance/service_levels.py``) and the
 outcome (the payment or deduction of the area's result against its baseline, from
-``AreaResult``). A provisional run pays no outcome: its statement has one line of nothing,
-saying when the outcome will be known.
+``AreaResult``): one line a measure, the reoffenders or reoffences avoided (or in excess) times
+the price (``rules.payment.outcome_amounts`` over the result's stored figures), or, when the
+stored figures cannot give the result's amounts exactly, its payment and deduction as two lines.
+A provisional run pays no outcome: its statement has one line of nothing, saying when the
+outcome will be known.
 
 Every line names the rows behind it in ``source`` (the statement pages turn it into a link):
 ``{"kind": "orders_managed", "month": "2025-01"}``, ``{"kind": "late_allocations"}``,
@@ -35,6 +38,13 @@ from probation.performance.models import (
     StatementLine,
 )
 from probation.performance.service_levels import SERVICE_LEVEL_KINDS, service_level_failures
+from probation.rules.payment import (
+    BinaryTest,
+    FrequencyTest,
+    OutcomeAmounts,
+    OutcomePrices,
+    outcome_amounts,
+)
 from probation.rules.reoffending import Quarter
 
 PENNY = Decimal("0.01")
@@ -133,7 +143,9 @@ def _measures_in_words(result: AreaResult) -> str:
     return f"reoffenders: {binary}; reoffences: {frequency}"
 
 
-def _outcome_lines(run: PbrRun, quarter: Quarter, result: AreaResult | None) -> list[StatementLine]:
+def _outcome_lines(
+    run: PbrRun, quarter: Quarter, result: AreaResult | None, terms: ContractTerms
+) -> list[StatementLine]:
     if run.provisional:
         return [
             _line(
@@ -163,6 +175,25 @@ def _outcome_lines(run: PbrRun, quarter: Quarter, result: AreaResult | None) -> 
         ]
     payment = pence(Decimal(result.outcome_payment))
     deduction = pence(Decimal(result.outcome_deduction))
+    by_measure = _measure_lines(result, terms)
+    if by_measure is not None and (by_measure.payment, by_measure.deduction) == (
+        payment,
+        deduction,
+    ):
+        return [
+            _line(
+                section=LineSection.OUTCOME,
+                code=part.code,
+                description=part.description,
+                quantity=part.quantity,
+                unit_price=part.unit_price,
+                amount=part.amount,
+                source={"kind": COHORT},
+            )
+            for part in by_measure.parts
+        ]
+    # The result's amounts cannot be split by measure from its stored figures (a result made
+    # without a baseline's figures, say): its payment and deduction as they are.
     words = _measures_in_words(result)
     return [
         _line(
@@ -184,6 +215,37 @@ def _outcome_lines(run: PbrRun, quarter: Quarter, result: AreaResult | None) -> 
             source={"kind": COHORT},
         ),
     ]
+
+
+def _measure_lines(result: AreaResult, terms: ContractTerms) -> OutcomeAmounts | None:
+    """The outcome split by measure (``rules.payment.outcome_amounts``: reoffenders avoided or in
+    excess times the price, or times the price and the deduction rate), from the result's stored
+    figures; ``None`` when they are not all there."""
+    if result.expected_reoffenders is None or result.expected_reoffences is None:
+        return None
+    binary = BinaryTest(
+        expected=result.expected_reoffenders,
+        variance=result.variance or 0.0,
+        z=result.binary_z,
+        direction=result.binary_direction,
+        actual=result.reoffenders,
+    )
+    frequency = FrequencyTest(
+        expected=result.expected_reoffences,
+        actual=result.reoffences,
+        variance=result.frequency_variance,
+        z=result.frequency_z,
+        direction=result.frequency_direction,
+    )
+    prices = OutcomePrices(
+        price_per_reoffender_avoided=Decimal(terms.price_per_reoffender_avoided),
+        price_per_reoffence_avoided=Decimal(terms.price_per_reoffence_avoided),
+        deduction_rate=Decimal(terms.deduction_rate),
+    )
+    try:
+        return outcome_amounts(binary=binary, frequency=frequency, prices=prices, provisional=False)
+    except ValueError:
+        return None
 
 
 def statement_totals(statement: Statement, lines: list[StatementLine]) -> Statement:
@@ -226,7 +288,7 @@ def statements_for(
         lines = [
             *_fee_lines(area.pk, terms, quarter, activity),
             *_deduction_lines(area.pk, terms, failures),
-            *_outcome_lines(run, quarter, by_area.get(area.pk)),
+            *_outcome_lines(run, quarter, by_area.get(area.pk), terms),
         ]
         statement = Statement(run=run, contract_area=area, provider=provider, terms=terms)
         statements.append((statement_totals(statement, lines), lines))
