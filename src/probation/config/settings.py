@@ -316,3 +316,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # send(to, body); the console backend prints them).
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 SMS_BACKEND = env.str("SMS_BACKEND", default="probation.supervision.reminders.ConsoleSmsBackend")
+
+# Electronic monitoring telemetry (probation/monitoring/, docs/how-to/publish-telemetry.md): the
+# MQTT broker the tags' gateways publish to and `probation em ingest` reads from
+# (mqtt://host:port, or mqtts:// for TLS; user:password@ in the URL when the broker asks).
+MQTT_URL = env.str("MQTT_URL", default="mqtt://127.0.0.1:1883")
+# Policy: a fitted device silent for longer than this raises a "no signal" alert.
+EM_NO_SIGNAL_MINUTES = env.int("EM_NO_SIGNAL_MINUTES", default=30)
+# Telemetry (fixes and device events) is kept this many days; `probation em partitions` drops
+# older days whole. Uploads recorded before it are refused (dead letters).
+EM_TELEMETRY_RETAIN_DAYS = env.int("EM_TELEMETRY_RETAIN_DAYS", default=90)
