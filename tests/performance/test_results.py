@@ -212,17 +212,22 @@ def test_one_result_per_area_with_members_or_a_baseline_sorted_by_code() -> None
     assert c09.outcome_payment == 0 and c09.outcome_deduction == 0
 
 
-def test_a_baseline_without_scores_tests_only_the_frequency() -> None:
-    members = _members([("C06", 30, 1), ("C06", 30, 2), ("C06", 30, 6)])
+def test_a_baseline_without_scores_tests_and_pays_only_the_frequency() -> None:
+    # Ten reoffenders with 1 reoffence each but one with 2: F_A = 11 against F_E = 2.5 * 10 = 25,
+    # s² = 0.1, variance 10 * 0.1 = 1, z = 14: 14 reoffences avoided at £250.
+    members = _members([("C06", 30, 1)] * 9 + [("C06", 30, 2)])
     [result] = area_results(
         run=_run(),
         members=members,
         baselines=_keyed(_baseline("C06", sum_probability=0.0)),
-        terms={},
+        terms=_keyed(_terms("C06")),
     )
     assert result.binary_direction == "not_assessed"
     assert result.expected_reoffenders is None
-    assert result.frequency_direction != "not_assessed"
+    assert result.frequency_variance == pytest.approx(1.0)
+    assert result.frequency_z == pytest.approx(14.0)
+    assert result.frequency_direction == "improved"
+    assert result.outcome_payment == Decimal("3500.00")
 
 
 def _fields(result: AreaResult) -> dict[str, Any]:

@@ -162,9 +162,12 @@ def area_result(
     base = baseline_figures(baseline) if baseline is not None else None
     binary, frequency = _tests(figures, base)
     payment = deduction = Decimal("0.00")
-    if terms is not None and binary is not None and frequency is not None:
+    if terms is not None and frequency is not None:
+        # Each measure pays on its own: a baseline that cannot calibrate OGRS3 still pays (or
+        # deducts) on the frequency measure.
+        unassessed = BinaryTest(0.0, 0.0, None, Direction.NOT_ASSESSED.value, reoffenders)
         amounts = outcome_amounts(
-            binary=binary,
+            binary=binary or unassessed,
             frequency=frequency,
             prices=outcome_prices(terms),
             provisional=bool(run.provisional),
