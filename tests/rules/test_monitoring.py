@@ -327,6 +327,16 @@ def test_late_fixes_join_known_episodes_without_a_new_alert() -> None:
         assert late == [], why
 
 
+def test_a_late_fix_outside_inside_an_open_episode_neither_closes_nor_splits_it() -> None:
+    state, events = run_batches(EXCLUSION, fixes((0, OUT), (1, IN), (3, IN)))
+    assert kinds(events) == [("exclusion_entered", 1)]
+    state, events = judge_fixes(state, fixes((2, OUT)), EXCLUSION)
+    assert events == []
+    assert state.violating
+    state, events = judge_fixes(state, fixes((4, IN), (5, OUT)), EXCLUSION)
+    assert kinds(events) == [("exclusion_left", 5)]
+
+
 def test_a_late_isolated_fix_inside_is_its_own_episode() -> None:
     state, _ = run_batches(EXCLUSION, fixes((0, OUT), (4, OUT), (9, IN)))
     assert state.violating
@@ -449,9 +459,10 @@ def test_gps_curfew(batch: list[Fix], expected: list[tuple[str, int]]) -> None:
 
 
 def test_a_fix_exactly_on_the_curfew_buffer_is_not_absent() -> None:
-    lat, lon = 51.4503, -0.2002
-    x, y = HOME.projection.to_metres(np.array([lat]), np.array([lon]))
-    radius = float(np.hypot(x[0], y[0]))
+    # Due north of the address, x is exactly 0, so the radius can be the fix's exact distance.
+    lat, lon = 51.4503, -0.2
+    _, y = HOME.projection.to_metres(np.array([lat]), np.array([lon]))
+    radius = abs(float(y[0]))
     rule = CurfewRule(NIGHTS, address=geo.circle_zone(51.45, -0.2, radius))
     _, events = judge_fixes(CurfewState(), gps((0, london(6, 20), (lat, lon))), rule)
     assert events == []

@@ -129,7 +129,7 @@ def _covers(intervals: Sequence[Interval], start: _dt.datetime, end: _dt.datetim
         if interval.ends is None or interval.ends >= end:
             return True
         reached = max(reached, interval.ends)
-    return False
+    return reached >= end
 
 
 def _coverage_reasons(
