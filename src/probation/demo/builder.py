@@ -63,6 +63,7 @@ from probation.demo.enforcement import step_enforcement_journeys
 from probation.demo.escalations import step_escalations_and_transfers
 from probation.demo.hearings import step_todays_hearings
 from probation.demo.profiles import make_profile, step_plan
+from probation.demo.reoffending import reset_performance, step_pbr_runs, step_proven_offences
 from probation.demo.risk import step_risk
 from probation.demo.second_factor import needs_code, step_second_factors
 from probation.demo.staff import step_staff
@@ -409,6 +410,8 @@ FINISH_STEPS: list[WorldStep] = [
     step_escalations_and_transfers,
     step_enforcement_journeys,
     step_todays_hearings,
+    step_proven_offences,
+    step_pbr_runs,
     step_audit,
     step_analyze,
 ]
@@ -430,7 +433,12 @@ def reset_allocation() -> None:
 
 
 # Run first by reset_world(): later capabilities empty their own tables here.
-RESET_STEPS: list[Callable[[], None]] = [reset_supervision, reset_allocation, reset_risk]
+RESET_STEPS: list[Callable[[], None]] = [
+    reset_performance,
+    reset_supervision,
+    reset_allocation,
+    reset_risk,
+]
 
 
 def add_step(
