@@ -191,6 +191,8 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("govuk", NODE_MODULES / "govuk-frontend" / "dist" / "govuk"),
     ("moj", NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"),
+    # Leaflet draws the alert page's map (probation/monitoring/static/monitoring/alert-map.js).
+    ("leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
 # GOV.UK Frontend's CSS refers to its fonts and images as /assets/...: serve them from the root.
 WHITENOISE_ROOT = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
@@ -326,3 +328,6 @@ EM_NO_SIGNAL_MINUTES = env.int("EM_NO_SIGNAL_MINUTES", default=30)
 # Telemetry (fixes and device events) is kept this many days; `probation em partitions` drops
 # older days whole. Uploads recorded before it are refused (dead letters).
 EM_TELEMETRY_RETAIN_DAYS = env.int("EM_TELEMETRY_RETAIN_DAYS", default=90)
+# Target: a new alert is acknowledged by the monitoring centre within this many minutes; the
+# queue shows an alert still new after it as overdue (docs/domain/electronic-monitoring.md).
+EM_ALERT_ACKNOWLEDGE_MINUTES = env.int("EM_ALERT_ACKNOWLEDGE_MINUTES", default=15)
