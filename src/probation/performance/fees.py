@@ -202,16 +202,20 @@ def _unpaid_work_hours(month: Month) -> QuerySet[Any]:
     )
 
 
-def _completing_sessions() -> QuerySet[Contact]:
+def _completing_sessions(starts: dt.datetime, ends: dt.datetime) -> QuerySet[Contact]:
     """The attended-and-complied programme session that brought each programme requirement to
-    the number of sessions ordered (the Nth such session of a requirement of N sessions)."""
+    the number of sessions ordered (the Nth such session of a requirement of N sessions), for
+    the requirements with such a session between ``starts`` and ``ends`` (every earlier session
+    of theirs is numbered too; the others are not read)."""
+    attended = Contact.objects.filter(
+        contact_type=ContactType.PROGRAMME,
+        outcome=Outcome.ATTENDED_COMPLIED,
+        requirement__kind=RequirementKind.PROGRAMME,
+        requirement__amount__gt=0,
+    )
+    in_span = attended.filter(starts_at__gte=starts, starts_at__lt=ends)
     return (
-        Contact.objects.filter(
-            contact_type=ContactType.PROGRAMME,
-            outcome=Outcome.ATTENDED_COMPLIED,
-            requirement__kind=RequirementKind.PROGRAMME,
-            requirement__amount__gt=0,
-        )
+        attended.filter(requirement_id__in=in_span.values("requirement_id"))
         .annotate(
             ordered=F("requirement__amount"),
             session_number=Window(
@@ -226,7 +230,7 @@ def _completing_sessions() -> QuerySet[Contact]:
 
 def _programme_completions(month: Month) -> QuerySet[Any]:
     starts, ends = _month_span(month)
-    completing = _completing_sessions().values("pk")
+    completing = _completing_sessions(starts, ends).values("pk")
     return (
         Contact.objects.filter(pk__in=completing, starts_at__gte=starts, starts_at__lt=ends)
         .annotate(

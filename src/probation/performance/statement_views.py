@@ -27,6 +27,7 @@ from probation.performance.statement_selectors import (
     LineView,
     StatementView,
     may_read_statements,
+    quantity_text,
     row_cells,
     rows_behind,
     statement_for,
@@ -148,5 +149,11 @@ def statement_rows_page(
     return render(
         request,
         "performance/statements/rows.html",
-        {"statement": statement, "behind": behind, "page": page, "rows": rows},
+        {
+            "statement": statement,
+            "behind": behind,
+            "page": page,
+            "rows": rows,
+            "counted": None if behind.counted is None else quantity_text(behind.counted),
+        },
     )
