@@ -34,6 +34,7 @@ from probation.demo.reoffending import (
     synthetic_cohort,
     world_index_events,
 )
+from probation.ops.stats import collect
 from probation.performance import engine
 from probation.performance.models import (
     AreaResult,
@@ -325,3 +326,43 @@ def test_a_reset_empties_the_performance_tables(world: BuildResult) -> None:
             assert not model._default_manager.exists(), model
         transaction.set_rollback(True)
     assert ProvenOffence.objects.exists()  # the world is back for the other tests
+
+
+@pytest.mark.django_db
+def test_probation_stats_counts_offences_baselines_runs_and_the_latest_final_result(
+    world: BuildResult,
+) -> None:
+    counts = collect(
+        [
+            "proven_offences",
+            "baselines",
+            "pbr_runs_by_quarter",
+            "pbr_latest_final_run_areas",
+        ]
+    )
+    offences = counts["proven_offences"]
+    assert isinstance(offences, dict)
+    assert offences["total"] == ProvenOffence.objects.count() > 0
+    assert offences["conviction"] + offences["caution"] == offences["total"]
+    assert offences["people"] == ProvenOffence.objects.values("person").distinct().count()
+    assert counts["baselines"] == {
+        "areas": 21,
+        "people": sum(Baseline.objects.values_list("cohort_size", flat=True)),
+    }
+    runs = PbrRun.objects.order_by("quarter")
+    assert counts["pbr_runs_by_quarter"] == {
+        f"{run.quarter} {'provisional' if run.provisional else 'final'}": 1 for run in runs
+    }
+    latest_final = runs.filter(provisional=False).last()
+    assert latest_final is not None
+    areas = counts["pbr_latest_final_run_areas"]
+    assert isinstance(areas, dict)
+    for measure in ("binary", "frequency"):
+        found = {
+            direction: AreaResult.objects.filter(
+                run=latest_final, **{f"{measure}_direction": direction}
+            ).count()
+            for direction in ("improved", "worse", "no_change", "not_assessed")
+        }
+        assert {key: areas[f"{measure}_{key}"] for key in found} == found
+        assert sum(found.values()) == 21

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, QuerySet, Sum
 
 from probation.rules.tiering import TIERS
 
@@ -127,6 +127,7 @@ def _register_builtin() -> None:
         ("audit_events", lambda: AuditEvent.objects.count()),
         *_allocation_stats(),
         *_supervision_stats(),
+        *_performance_stats(),
     ]
     existing = dict(_REGISTRY)
     _REGISTRY.clear()
@@ -310,4 +311,60 @@ def _supervision_stats() -> list[tuple[str, StatFunction]]:
             "serious_further_offences_by_contract_area",
             lambda: group_count(SeriousFurtherOffence.objects.all(), "contract_area__code"),
         ),
+    ]
+
+
+def _performance_stats() -> list[tuple[str, StatFunction]]:
+    """Payment by results (``docs/domain/reoffending-and-payment.md``): the proven offences held
+    (by how they were proven, and the people they belong to), the contract areas with a baseline
+    and the people in those baselines, the runs of each quarter (final, or provisional before the
+    cohort's 18 months have passed), and how the areas came out in the latest final run on each
+    measure (significantly improved, worse, no different, or not assessed)."""
+    from probation.performance.models import (
+        AreaResult,
+        Baseline,
+        Direction,
+        PbrRun,
+        ProvenOffence,
+    )
+
+    def proven_offences() -> dict[str, int]:
+        by_proof = group_count(ProvenOffence.objects.all(), "proven_by")
+        people = ProvenOffence.objects.values("person_id").distinct().count()
+        return {"total": sum(by_proof.values())} | by_proof | {"people": people}
+
+    def baselines() -> dict[str, int]:
+        counts = Baseline.objects.aggregate(areas=Count("pk"), people=Sum("cohort_size"))
+        return {"areas": counts["areas"] or 0, "people": counts["people"] or 0}
+
+    def runs_by_quarter() -> dict[str, int]:
+        rows = (
+            PbrRun.objects.order_by()
+            .values_list("quarter", "provisional")
+            .annotate(n=Count("pk"))
+            .order_by("quarter", "provisional")
+        )
+        return {
+            f"{quarter} {'provisional' if provisional else 'final'}": n
+            for quarter, provisional, n in rows
+        }
+
+    def latest_final_results() -> dict[str, int]:
+        run = (
+            PbrRun.objects.filter(provisional=False, finished_at__isnull=False)
+            .order_by("-quarter", "-id")
+            .first()
+        )
+        results = AreaResult.objects.filter(run=run)
+        counts: dict[str, int] = {}
+        for measure in ("binary", "frequency"):
+            found = group_count(results, f"{measure}_direction")
+            counts |= {f"{measure}_{d}": found.get(d, 0) for d in Direction.values}
+        return counts
+
+    return [
+        ("proven_offences", proven_offences),
+        ("baselines", baselines),
+        ("pbr_runs_by_quarter", runs_by_quarter),
+        ("pbr_latest_final_run_areas", latest_final_results),
     ]
