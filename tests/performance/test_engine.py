@@ -353,7 +353,7 @@ def test_fingerprint_is_the_documented_canonical_form():
         },
         schema={"b": pl.String, "a": pl.Date, "c": pl.Int64},
     )
-    body = b'2015-01-01,,\n2016-02-29,"x,y",3\n,"",1\n'
+    body = b',"",1\n2015-01-01,,\n2016-02-29,"x,y",3\n'
     canonical = (
         b"probation-reoffending-data/1\n"
         + b"a:Date,b:String,c:Int64\n3\n"

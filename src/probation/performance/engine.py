@@ -185,7 +185,7 @@ def fingerprint(*frames: pl.DataFrame) -> str:
 
     Each frame is written canonically: a line of its columns, sorted by name, with their types;
     a line with its number of rows and one with the length of its body; then its body, the rows
-    sorted by every column (in that order, nulls last) as CSV without a header: ``,`` between
+    sorted by every column (in that order, nulls first) as CSV without a header: ``,`` between
     values, ``\n`` after each row, dates ``YYYY-MM-DD``, a null as nothing and an empty string
     as ``""``, a value quoted (``"`` doubled) only when it is empty or holds ``,``, ``"``, or a
     line break. CSV text rather than Polars' row hashes, which are not stable across versions:
@@ -198,7 +198,7 @@ def fingerprint(*frames: pl.DataFrame) -> str:
         header = ",".join(f"{name}:{frame.schema[name]}" for name in names)
         canonical = frame.select(names)
         if names:
-            canonical = canonical.sort(names, nulls_last=True)
+            canonical = canonical.sort(names)
         body = canonical.write_csv(
             include_header=False, separator=",", quote_char='"', line_terminator="\n"
         ).encode()

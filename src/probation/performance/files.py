@@ -247,11 +247,11 @@ def _read_text_columns(
         columns = _csv_columns(path)
         _check_columns(name, columns, required, optional, line=1)
         frame = _read_csv(path)
-        return _Raw(frame=_with_line_numbers(frame), unit="line")
+        return _Raw(frame=frame.with_row_index(_POSITION), unit="line")
     frame = _read_parquet(path)
     _check_columns(name, frame.columns, required, optional, line=None)
     as_text = frame.select(_as_text(frame, column) for column in frame.columns)
-    return _Raw(frame=as_text.with_row_index(_POSITION, offset=1), unit="row")
+    return _Raw(frame=as_text.with_row_index(_POSITION), unit="row")
 
 
 def _csv_columns(path: Path) -> list[str]:
@@ -318,17 +318,18 @@ def _check_columns(
         raise InputError(problems)
 
 
-def _with_line_numbers(frame: pl.DataFrame) -> pl.DataFrame:
-    """Each row's line in the file: the header is line 1, and a quoted value may span lines."""
-    if frame.width == 0:
-        return frame.with_row_index(_POSITION, offset=2)
+def _line_numbers(text: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """Each row's position → its line in the CSV file (the header is line 1, and a quoted value
+    may span lines), or its row number in a Parquet file (the first is 1). Only computed when
+    there are problems to report."""
+    position = pl.col(_POSITION).cast(pl.Int64)
+    data_columns = [column for column in text.columns if column != _POSITION]
+    if unit != "line" or not data_columns:
+        return text.select(_POSITION, (position + (2 if unit == "line" else 1)).alias("line"))
     breaks = pl.sum_horizontal(
-        pl.col(column).str.count_matches("\n", literal=True).fill_null(0)
-        for column in frame.columns
+        pl.col(column).str.count_matches("\n", literal=True).fill_null(0) for column in data_columns
     )
-    return frame.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 2 + breaks.cum_sum() - breaks).alias(_POSITION)
-    )
+    return text.select(_POSITION, (position + 2 + breaks.cum_sum() - breaks).alias("line"))
 
 
 # --- Checking -----------------------------------------------------------------------------
@@ -422,14 +423,14 @@ def _checked(
         found = (
             pl.concat(
                 [
-                    failed.lazy()
-                    .filter(pl.col(flag))
-                    .select(pl.col(_POSITION).alias("line"), reason.alias("reason"))
+                    failed.lazy().filter(pl.col(flag)).select(_POSITION, reason.alias("reason"))
                     for flag, reason in zip(flags, reasons, strict=True)
                 ],
                 how="vertical",
             )
-            .sort("line", maintain_order=True)
+            .sort(_POSITION, maintain_order=True)
+            .join(_line_numbers(text, raw.unit).lazy(), on=_POSITION, maintain_order="left")
+            .select("line", "reason")
             .collect()
         )
         problems = [
