@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import Max
 
@@ -58,10 +58,10 @@ class PublicColumn:
         )
 
 
-def _count(name: str, title: str, description: str, **extra: Any) -> PublicColumn:
-    return PublicColumn(
-        name, title, "integer", "people", description, people=True, additive=True, **extra
-    )
+def _count(name: str, title: str, unit: str, description: str) -> PublicColumn:
+    """A count of people, or of events that each concern one person (a referral, a recall):
+    below 10 it is hidden either way."""
+    return PublicColumn(name, title, "integer", unit, description, people=True, additive=True)
 
 
 def _rate(name: str, title: str, unit: str, description: str, *sources: str) -> PublicColumn:
@@ -72,28 +72,35 @@ COLUMNS: tuple[PublicColumn, ...] = (
     _count(
         "cases_in_quarter",
         "Cases in the quarter",
+        "cases",
         "Cases open on any day of the quarter (the denominator of the rates per 100 cases).",
     ),
-    _count("caseload_at_end", "Caseload at the end", "Cases open at the end of the quarter."),
+    _count(
+        "caseload_at_end", "Caseload at the end", "cases", "Cases open at the end of the quarter."
+    ),
     _count(
         "crc_caseload_at_end",
         "CRC caseload",
+        "cases",
         "Of the caseload at the end, cases for which the area's CRC is responsible.",
     ),
     _count(
         "nps_caseload_at_end",
         "NPS caseload",
+        "cases",
         "Of the caseload at the end, cases for which the National Probation Service is "
         "responsible.",
     ),
     _count(
         "allocations",
         "Allocations",
+        "allocations",
         "First assignments of a practitioner after a sift decision, made in the quarter.",
     ),
     _count(
         "allocations_on_time",
         "Allocated on time",
+        "allocations",
         "Of the allocations, those made on or before the day the sift set.",
     ),
     _rate(
@@ -104,7 +111,9 @@ COLUMNS: tuple[PublicColumn, ...] = (
         "allocations_on_time",
         "allocations",
     ),
-    _count("breach_referrals", "Breach referrals", "Breach referrals made in the quarter."),
+    _count(
+        "breach_referrals", "Breach referrals", "referrals", "Breach referrals made in the quarter."
+    ),
     _rate(
         "breach_referrals_per_100",
         "Breach referrals per 100 cases",
@@ -113,7 +122,7 @@ COLUMNS: tuple[PublicColumn, ...] = (
         "breach_referrals",
         "cases_in_quarter",
     ),
-    _count("recalls", "Recalls", "Recalls to custody decided in the quarter."),
+    _count("recalls", "Recalls", "recalls", "Recalls to custody decided in the quarter."),
     _rate(
         "recalls_per_100",
         "Recalls per 100 cases",
@@ -125,14 +134,18 @@ COLUMNS: tuple[PublicColumn, ...] = (
     _count(
         "serious_further_offences",
         "Serious further offences",
+        "offences",
         "Serious further offences charged in the quarter.",
     ),
     _count(
         "cohort_size",
         "Cohort",
+        "people",
         "People in the quarter's proven reoffending cohort supervised by the area's CRC.",
     ),
-    _count("reoffenders", "Reoffenders", "Cohort members with at least one proven reoffence."),
+    _count(
+        "reoffenders", "Reoffenders", "people", "Cohort members with at least one proven reoffence."
+    ),
     _rate(
         "reoffending_rate_percent",
         "Reoffending rate (%)",
