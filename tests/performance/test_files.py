@@ -344,3 +344,17 @@ def test_parse_day_accepts_iso_days(text, expected):
 def test_parse_day_refuses_anything_else(text):
     with pytest.raises(files.InputError, match="--measured-on: not a date"):
         files.parse_day("--measured-on", text)
+
+
+def test_the_fingerprint_does_not_depend_on_how_the_files_were_written(tmp_path):
+    plain = files.read_measure_inputs(
+        write(tmp_path, "cohort.csv", GOOD_COHORT), write(tmp_path, "o.csv", GOOD_OFFENCES)
+    )
+    crlf_cohort = tmp_path / "crlf.csv"
+    crlf_cohort.write_bytes(GOOD_COHORT.replace("\n", "\r\n").replace(",C01,", ", C01 ,").encode())
+    parquet_offences = tmp_path / "o.parquet"
+    plain.offences.write_parquet(parquet_offences)
+    other = files.read_measure_inputs(crlf_cohort, parquet_offences)
+    assert engine.fingerprint(other.cohort, other.offences) == engine.fingerprint(
+        plain.cohort, plain.offences
+    )

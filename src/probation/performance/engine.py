@@ -189,8 +189,8 @@ def fingerprint(*frames: pl.DataFrame) -> str:
     values, ``\n`` after each row, dates ``YYYY-MM-DD``, a null as nothing and an empty string
     as ``""``, a value quoted (``"`` doubled) only when it is empty or holds ``,``, ``"``, or a
     line break. CSV text rather than Polars' row hashes, which are not stable across versions:
-    a figure published today must be checkable next year
-    (``docs/how-to/measure-reoffending.md`` shows the same in a few lines of pandas).
+    a figure published today must be checkable next year. ``benchmarks/reoffending_pandas.py``
+    computes the same digest independently, in pandas.
     """
     digest = hashlib.sha256(f"probation-reoffending-data/{len(frames)}\n".encode())
     for frame in frames:
