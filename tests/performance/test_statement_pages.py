@@ -257,3 +257,24 @@ def test_the_statement_page_reads_in_a_bounded_number_of_queries(
     client.get(statement_url(world["run"]))
     with django_assert_max_num_queries(14):
         client.get(statement_url(world["run"]))
+
+
+def test_a_provider_name_cannot_become_a_spreadsheet_formula(world, manager, client_for):
+    statement = Statement.objects.get(run=world["run"], contract_area__code="C08")
+    statement.provider.name = "=HYPERLINK(1)"
+    statement.provider.save()
+    response = client_for(manager).get(f"/contracts/statements/{world['run'].pk}/C08.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {row["provider"] for row in rows} == {"'=HYPERLINK(1)"}
+
+
+def test_the_list_reads_in_a_bounded_number_of_queries(
+    world, manager, client_for, django_assert_max_num_queries
+):
+    for _ in range(3):
+        saved_run(quarter=Quarter(2024, 4))
+    client = client_for(manager)
+    client.get(LIST)
+    with django_assert_max_num_queries(10):
+        body = client.get(LIST).content.decode()
+    assert 'data-testid="quarter-2024Q4"' in body and 'data-testid="quarter-2025Q1"' in body
