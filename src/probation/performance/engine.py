@@ -138,7 +138,7 @@ def measure(
     (``Quarter.final_on`` is the same day for a whole quarter), null when ``measured_on`` is not
     given.
     """
-    _require(cohort, COHORT_SCHEMA)
+    _require(cohort, {k: COHORT_SCHEMA[k] for k in ("cohort", "contract_area")})
     outcomes = person_outcomes(cohort, offences).lazy()
     sums = [
         pl.len().cast(pl.Int64).alias("cohort_size"),
