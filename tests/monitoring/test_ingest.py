@@ -1,0 +1,179 @@
+"""Storing telemetry batches: once each, dead letters with the rest stored, late and
+out-of-order uploads, the device's last sighting (issue 11, "Ingest")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from probation.monitoring.ingest import IncomingMessage, store_batch
+from probation.monitoring.models import Alert, DeadLetter, Device, DeviceEvent, Fix
+from tests.factories import organisation
+from tests.monitoring.telemetry_setup import (
+    HOME,
+    INSIDE_ZONE,
+    NOW,
+    em_order,
+    event,
+    exclusion_zone,
+    fix,
+    message,
+    minutes,
+    send,
+    tag,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fixes_of(device: Device) -> list[tuple[int, dt.datetime]]:
+    return list(
+        Fix.objects.filter(device=device)
+        .order_by("sequence")
+        .values_list("sequence", "recorded_at")
+    )
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_batch_of_several_devices_is_stored(compact: bool) -> None:
+    order = em_order()
+    first, second = tag(order, "TAG-1"), tag(None, "TAG-2")
+    result = send(
+        message("TAG-1", [fix(1, minutes(-5), HOME), fix(2, minutes(-4), HOME)], compact=compact),
+        message(
+            "TAG-2",
+            [fix(7, minutes(-3), HOME)],
+            [event(8, minutes(-2), "charging")],
+            compact=compact,
+        ),
+    )
+    assert (result.messages, result.fixes_stored, result.events_stored) == (2, 3, 1)
+    assert (result.duplicates, result.dead_letters) == (0, 0)
+    assert fixes_of(first) == [(1, minutes(-5)), (2, minutes(-4))]
+    stored = Fix.objects.get(device=second)
+    assert (stored.latitude, stored.longitude, stored.accuracy_m, stored.received_at) == (
+        HOME[0],
+        HOME[1],
+        5.0,
+        NOW,
+    )
+    assert DeviceEvent.objects.get(device=second).kind == "charging"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.last_seen_at, second.last_seen_at) == (minutes(-4), minutes(-2))
+
+
+def test_the_same_batch_twice_stores_nothing_new_and_raises_no_new_alert() -> None:
+    order = em_order()
+    exclusion_zone(order)
+    tag(order, "TAG-1")
+    batch = [
+        message("TAG-1", [fix(1, minutes(-5), HOME), fix(2, minutes(-4), INSIDE_ZONE)]),
+        message("TAG-1", [], [event(3, minutes(-3), "strap_tamper")], compact=True),
+    ]
+    first = store_batch(batch, now=NOW)
+    assert (first.fixes_stored, first.events_stored, first.alerts_raised) == (2, 1, 2)
+    again = store_batch(batch, now=NOW + dt.timedelta(minutes=1))
+    assert (again.fixes_stored, again.events_stored, again.alerts_raised) == (0, 0, 0)
+    assert again.duplicates == 3
+    assert (Fix.objects.count(), DeviceEvent.objects.count(), Alert.objects.count()) == (2, 1, 2)
+
+
+def test_repeats_within_one_message_are_stored_once() -> None:
+    device = tag(em_order(), "TAG-1")
+    result = send(message("TAG-1", [fix(1, minutes(-5), HOME)] * 3))
+    assert (result.fixes_stored, result.duplicates) == (1, 2)
+    assert fixes_of(device) == [(1, minutes(-5))]
+
+
+def test_dead_letters_are_kept_with_their_reason_and_the_rest_is_stored() -> None:
+    device = tag(em_order(), "TAG-1")
+    bad_item = (
+        b'{"device": "TAG-1", "fixes": [{"seq": 1, "at": "2026-03-05T11:55:00Z", "lat": 53.4, '
+        b'"lon": -2.9}, {"seq": 2, "at": "2026-03-05T11:56:00Z", "lat": 95, "lon": -2.9}]}'
+    )
+    result = send(
+        IncomingMessage("em/devices/TAG-1/telemetry", bad_item),
+        message("GHOST-9", [fix(1, minutes(-5), HOME)]),
+        IncomingMessage("em/devices/TAG-1/telemetry", b"\x00garbage"),
+        message("TAG-1", [fix(3, minutes(-1), HOME)], compact=True),
+    )
+    assert result.fixes_stored == 2 and result.dead_letters == 3
+    assert [s for s, _ in fixes_of(device)] == [1, 3]
+    letters = {d.reason.split(":")[0]: d for d in DeadLetter.objects.all()}
+    assert set(letters) == {
+        "lat",
+        "unknown device",
+        "neither JSON nor the compact form (EM1,<serial> first)",
+    }
+    assert letters["lat"].device_serial == "TAG-1"
+    assert letters["lat"].source == "em/devices/TAG-1/telemetry"
+    assert '"lat":95' in letters["lat"].payload
+    assert letters["unknown device"].device_serial == "GHOST-9"
+    assert "GHOST-9" in letters["unknown device"].payload
+
+
+def test_a_message_on_another_devices_topic_is_a_dead_letter() -> None:
+    tag(em_order(), "TAG-1")
+    tag(em_order(), "TAG-2")
+    payload = message("TAG-2", [fix(1, minutes(-5), HOME)]).payload
+    result = send(IncomingMessage("em/devices/TAG-1/telemetry", payload))
+    assert (result.fixes_stored, result.dead_letters) == (0, 1)
+    assert "not the topic's (TAG-1)" in DeadLetter.objects.get().reason
+
+
+def test_late_and_out_of_order_uploads_are_stored_and_last_seen_never_goes_back() -> None:
+    device = tag(em_order(), "TAG-1")
+    send(message("TAG-1", [fix(10, minutes(-1), HOME)]))
+    # After a gap in signal: older fixes, out of order, arriving later.
+    result = send(
+        message(
+            "TAG-1",
+            [fix(8, minutes(-40), HOME), fix(6, minutes(-60), HOME), fix(7, minutes(-50), HOME)],
+        ),
+        now=NOW + dt.timedelta(minutes=5),
+    )
+    assert result.fixes_stored == 3
+    assert [s for s, _ in fixes_of(device)] == [6, 7, 8, 10]
+    device.refresh_from_db()
+    assert device.last_seen_at == minutes(-1)
+
+
+def test_last_seen_is_not_moved_past_the_platforms_clock() -> None:
+    device = tag(em_order(), "TAG-1")
+    send(message("TAG-1", [fix(1, minutes(8), HOME)]))  # a tag clock 8 minutes fast
+    device.refresh_from_db()
+    assert device.last_seen_at == NOW
+
+
+def test_a_gateway_may_only_send_for_its_own_providers_devices(db: Any) -> None:
+    tag(em_order(), "TAG-1")
+    other = organisation("NPS")
+    result = store_batch(
+        [message("TAG-1", [fix(1, minutes(-5), HOME)])], provider_id=other.id, now=NOW
+    )
+    assert (result.fixes_stored, result.dead_letters) == (0, 1)
+    assert DeadLetter.objects.get().reason.startswith("a device of another provider")
+    mine = store_batch(
+        [message("TAG-1", [fix(1, minutes(-5), HOME)])], provider_id=organisation("EMS").id, now=NOW
+    )
+    assert mine.fixes_stored == 1
+
+
+def test_a_device_in_stock_is_stored_but_not_judged() -> None:
+    order = em_order()
+    exclusion_zone(order)
+    tag(None, "SPARE-1")
+    result = send(message("SPARE-1", [fix(1, minutes(-5), INSIDE_ZONE)]))
+    assert (result.fixes_stored, result.alerts_raised) == (1, 0)
+
+
+def test_the_same_sequence_at_another_time_is_another_reading() -> None:
+    # The key is (device, sequence, time): the time is in it because the table is partitioned
+    # by day, and a unique key must hold the partition's column.
+    device = tag(em_order(), "TAG-1")
+    send(message("TAG-1", [fix(1, minutes(-5), HOME)]))
+    send(message("TAG-1", [fix(1, minutes(-4), HOME)]))
+    assert len(fixes_of(device)) == 2
