@@ -366,3 +366,16 @@ def test_probation_stats_counts_offences_baselines_runs_and_the_latest_final_res
         }
         assert {key: areas[f"{measure}_{key}"] for key in found} == found
         assert sum(found.values()) == 21
+
+
+def test_each_areas_baseline_has_its_own_draws() -> None:
+    size = 20_000
+    outcomes = []
+    for area in ("C01", "C02"):
+        cohort, offences = baseline_cohort(contract_area=area, size=size, seed=SEED)
+        members = engine.person_outcomes(cohort, offences.select(list(engine.OFFENCE_SCHEMA)))
+        outcomes.append((members["reoffences"] > 0).cast(pl.Float64))
+    correlation = (
+        pl.DataFrame({"a": outcomes[0], "b": outcomes[1]}).select(pl.corr("a", "b")).item()
+    )
+    assert abs(correlation) < 0.04  # person n of two areas reoffends independently

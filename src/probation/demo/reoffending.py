@@ -117,18 +117,19 @@ OGRS3_ONE_YEAR_BANDS: tuple[tuple[int, int, float], ...] = (
 DEFAULT_OGRS3_ONE_YEAR = 21
 
 #: Proven reoffences of a reoffender: ``1 + Poisson(FREQUENCY_BASE + FREQUENCY_PER_PROBABILITY *
-#: p)``: about 2.5 at p = 0.15 and 3.8 at p = 0.6, about 3 per reoffender over the demo's mix of scores.
+#: p)``: about 2.5 at p = 0.15 and 3.8 at p = 0.6, about 3 per reoffender over the demo's mix.
 FREQUENCY_BASE = 1.0
 FREQUENCY_PER_PROBABILITY = 3.0
 #: Share of proven offences disposed of by a caution, and the log-normal lags (median days,
 #: sigma) from offence to caution and to conviction. A conviction beyond the 18-month limit is
-#: rare but happens (about 2 % of convictions take longer than a year).
+#: rare but happens (about 3 % of convictions take longer than a year).
 CAUTION_SHARE = 0.15
 CAUTION_LAG = (21.0, 0.6)
 CONVICTION_LAG = (70.0, 0.9)
-#: Rows that must not count. A share of people have an offence on or before the index date proven
-#: after it (of those, some on the index date itself); a person has an offence after the 12-month
-#: follow-up with their own probability times this factor.
+#: Rows that must not count. A share of people have an offence in the year up to the index date
+#: (some on the index date itself), proven after the usual lag, often after the index date; a
+#: person has an offence in the year after the 12-month follow-up with their own probability
+#: times :data:`LATER_OFFENCE_FACTOR`.
 EARLIER_OFFENCE_RATE = 0.25
 ON_INDEX_DATE_SHARE = 0.2
 EARLIER_WITHIN_DAYS = 365
@@ -224,10 +225,13 @@ def baseline_cohort(
         ends_on=dt.date(year, 12, 31),
         cohort=str(year),
     )
+    # Each area's baseline its own stream of offences: the same seed for every area would give
+    # person n of every area the same draws, and the areas' baselines would err together.
+    offences_seed = int(_rng(seed, "baseline offences", contract_area, year).integers(2**62))
     offences = proven_offences_for(
         cohort,
         effects={},
-        seed=seed,
+        seed=offences_seed,
         measured_on=add_months(dt.date(year, 12, 31), PROVEN_WITHIN_MONTHS),
     )
     return cohort, offences
