@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from probation.performance.public_selectors import PublicCell, PublicRow
 
-WIDTH = 660
-LABEL_WIDTH = 170
+WIDTH = 690
+LABEL_WIDTH = 200
 PLOT_WIDTH = 300
 ROW_HEIGHT = 30
 TOP = 56  # room for the legend and the axis labels
