@@ -155,6 +155,105 @@ def test_referrals_count_for_the_referring_crc_in_the_quarter_of_their_due_day()
     assert count(OVERDUE_BREACH_REFERRALS, "C08") == 0
 
 
+def _failure(case: Any, day: dt.date, *, warned_on: dt.date | None = None, **sentence: Any) -> Any:
+    """A failure on ``day`` under a new order of ``case``, after a warning on ``warned_on``."""
+    from probation.enforcement.models import WarningLetter
+
+    order = SentenceFactory(case=case, **sentence)
+    if warned_on is not None:
+        earlier = ContactFactory(
+            case=case,
+            sentence=order,
+            starts_at=at(warned_on - dt.timedelta(days=3)),
+            outcome="unacceptable_absence",
+        )
+        WarningLetter.objects.create(
+            case=case, sentence=order, failure=earlier, issued_on=warned_on, letter="Warning"
+        )
+    return ContactFactory(
+        case=case, sentence=order, starts_at=at(day), outcome="unacceptable_absence"
+    )
+
+
+# A failure on Monday 3 February 2025: its referral is due 10 working days later, 17 February.
+FAILED = dt.date(2025, 2, 3)
+
+
+@pytest.mark.parametrize(
+    "warned_on, measured_on, expected",
+    [
+        (dt.date(2024, 6, 1), AFTER, 1),  # a second failure within 12 months: never referred
+        (dt.date(2024, 2, 3), AFTER, 1),  # the warning exactly 12 months before still counts
+        (dt.date(2024, 2, 2), AFTER, 0),  # a day more: a warning was due, not a referral
+        (None, AFTER, 0),  # a first failure: a warning is due
+        (dt.date(2024, 6, 1), dt.date(2025, 2, 17), 0),  # the due day itself: not yet late
+        (dt.date(2024, 6, 1), dt.date(2025, 2, 18), 1),
+    ],
+)
+def test_a_failure_that_needed_a_referral_and_got_none_is_an_overdue_referral(
+    warned_on, measured_on, expected
+):
+    case = crc_case()
+    sifted(case, "CRC-C08", dt.date(2024, 1, 2))
+    _failure(case, FAILED, warned_on=warned_on)
+    assert count(OVERDUE_BREACH_REFERRALS, measured_on=measured_on) == expected
+
+
+def test_a_failure_on_licence_or_during_an_open_breach_needs_no_referral():
+    on_licence = crc_case()
+    sifted(on_licence, "CRC-C08", dt.date(2024, 1, 2))
+    _failure(
+        on_licence,
+        FAILED,
+        warned_on=dt.date(2024, 6, 1),
+        disposal="custody",
+        release_date=dt.date(2024, 3, 1),
+        licence_end=dt.date(2025, 9, 1),
+        supervision_end=dt.date(2026, 3, 1),
+    )
+    in_breach = crc_case()
+    sifted(in_breach, "CRC-C08", dt.date(2024, 1, 2))
+    failure = _failure(in_breach, FAILED, warned_on=dt.date(2024, 6, 1))
+    BreachReferral.objects.create(
+        case=in_breach,
+        sentence=failure.sentence,
+        failure=ContactFactory(
+            case=in_breach,
+            sentence=failure.sentence,
+            starts_at=at(dt.date(2025, 1, 10)),
+            outcome="unacceptable_absence",
+        ),
+        reason="An earlier failure",
+        from_organisation=organisation("CRC-C08"),
+        due_on=dt.date(2025, 1, 24),
+        referred_at=at(dt.date(2025, 1, 20)),
+    )
+    assert count(OVERDUE_BREACH_REFERRALS) == 0
+
+
+def test_unreferred_failures_count_for_the_crc_responsible_then_and_are_listed():
+    case = crc_case()
+    sifted(case, "CRC-C08", dt.date(2024, 1, 2))
+    _failure(case, FAILED, warned_on=dt.date(2024, 6, 1))
+    sifted(case, "NPS", dt.date(2025, 2, 10))  # escalated after the failure
+    nps = CaseFactory(responsible_organisation=organisation("NPS"))
+    sifted(nps, "NPS", dt.date(2024, 1, 2))
+    _failure(nps, FAILED, warned_on=dt.date(2024, 6, 1))
+    late = crc_case()
+    _referral(late, "CRC-C08", due=dt.date(2025, 2, 14), referred=dt.date(2025, 2, 20))
+    assert count(OVERDUE_BREACH_REFERRALS) == 2
+    rows = service_level_rows(
+        kind=OVERDUE_BREACH_REFERRALS,
+        quarter=Q1,
+        measured_on=AFTER,
+        contract_area_id=area("C08").pk,
+    )
+    by_crn = {row["crn"]: row for row in rows}
+    assert set(by_crn) == {case.person.crn, late.person.crn}
+    assert by_crn[case.person.crn]["referred_at"] is None
+    assert by_crn[case.person.crn]["due_on"] == dt.date(2025, 2, 17)
+
+
 def _first_appointment(case: Any, org_code: str, *, due: dt.date, held: dt.date | None) -> Any:
     sift = sifted(case, org_code, due - dt.timedelta(days=7))
     return FirstAppointment.objects.create(sift=sift, case=case, due_on=due, held_on=held)

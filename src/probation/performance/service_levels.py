@@ -13,9 +13,15 @@ The definitions (docs/adr/0019-payment-by-results.md):
 - **Late allocation**: a sift (or accepted transfer) that handed a case to a CRC, whose CRC
   assigned no practitioner on or before the due day — assigned later, or not at all. A new sift
   of the case by the due day stops the clock (the case was handed on before it ran out).
-- **Overdue breach referral**: a mandatory breach referral (the warning rule required it) made by
-  a CRC after its due day (10 working days after the failure). A failure still waiting for its
-  referral is on the enforcement clocks of the CRC's managers, not yet here.
+- **Overdue breach referral**: a failure for which the warning rule required a breach referral
+  (10 working days after the failure), on a case the CRC was responsible for, that was not
+  referred by the due day: a mandatory referral made late, or no referral (nor warning) at all
+  by the time the run measures. A failure while the order's breach was open is evidence for the
+  court hearing it, not a new referral (ADR 0018), and a failure on licence leads to a recall
+  request, so neither counts. Whether the rule required a referral depends on the warnings
+  before the failure and its clock on bank holidays, so the failures with no referral are judged
+  in Python by ``rules.enforcement.on_failure`` and ``rules.clocks.breach_referral_due``, over
+  the quarter's unacted failures only.
 - **Missed first appointment**: a first appointment due from a sift to a CRC that was not held
   by its due day (held late, or not held), unless a new sift of the case by the due day started
   a new clock (ADR 0017 decision 3: only the latest sift's first appointment counts).
@@ -24,15 +30,24 @@ The definitions (docs/adr/0019-payment-by-results.md):
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from probation.allocation.models import Assignment, FirstAppointment, SiftDecision
-from probation.enforcement.models import BreachReferral
+from probation.core.calendar import bank_holidays_from
+from probation.enforcement.models import OPEN_BREACH_STATES, BreachReferral, WarningLetter
+from probation.performance.fees import crc_area_at, midnight_after
+from probation.rules.breach import breach_kind
+from probation.rules.clocks import breach_referral_due
+from probation.rules.custody import CUSTODIAL_DISPOSALS
+from probation.rules.enforcement import on_failure
 from probation.rules.reoffending import Quarter
+from probation.supervision.models import FAILURE_OUTCOMES, Contact
 
 LATE_ALLOCATIONS = "late_allocations"
 OVERDUE_BREACH_REFERRALS = "overdue_breach_referrals"
@@ -96,6 +111,82 @@ def _overdue_breach_referrals(quarter: Quarter, measured_on: dt.date) -> QuerySe
     )
 
 
+#: Failures up to this long before a quarter may have their referral due in it (10 working days
+#: and the bank holidays of Christmas and Easter fit well within).
+_REFERRAL_LOOKBACK = dt.timedelta(days=31)
+
+
+def _unreferred_failures(quarter: Quarter, measured_on: dt.date) -> list[dict[str, Any]]:
+    """The failures on CRC cases that needed a breach referral due in the quarter and before
+    ``measured_on``, and have neither a referral nor a warning: rows as
+    :func:`service_level_rows` gives them, with ``crc_area_id``."""
+    open_at_failure = BreachReferral.objects.filter(
+        sentence_id=OuterRef("sentence_id"), referred_at__lte=OuterRef("starts_at")
+    ).filter(
+        Q(state__in=OPEN_BREACH_STATES)
+        | Q(outcome_recorded_at__gt=OuterRef("starts_at"))
+        | Q(returned_at__gt=OuterRef("starts_at"))
+    )
+    failures = list(
+        Contact.objects.filter(
+            outcome__in=FAILURE_OUTCOMES,
+            sentence__isnull=False,
+            starts_at__gte=midnight_after(quarter.starts_on - _REFERRAL_LOOKBACK),
+            starts_at__lt=midnight_after(quarter.ends_on),
+        )
+        .filter(
+            ~Exists(WarningLetter.objects.filter(failure_id=OuterRef("pk"))),
+            ~Exists(BreachReferral.objects.filter(failure_id=OuterRef("pk"))),
+            ~Exists(open_at_failure),
+        )
+        .annotate(crc_area_id=crc_area_at(OuterRef("case_id"), before=OuterRef("starts_at")))
+        .filter(crc_area_id__isnull=False)
+        .order_by("case__person__crn", "starts_at", "pk")
+        .values(
+            "pk",
+            "starts_at",
+            "sentence_id",
+            "crc_area_id",
+            "sentence__disposal",
+            "sentence__licence_end",
+            "sentence__supervision_end",
+            crn=F("case__person__crn"),
+        )
+    )
+    warnings: dict[int, list[dt.date]] = defaultdict(list)
+    for sentence_id, issued_on in WarningLetter.objects.filter(
+        sentence_id__in={row["sentence_id"] for row in failures}
+    ).values_list("sentence_id", "issued_on"):
+        warnings[sentence_id].append(issued_on)
+    overdue = []
+    for row in failures:
+        day = timezone.localdate(row["starts_at"])
+        kind = breach_kind(
+            custodial=row["sentence__disposal"] in CUSTODIAL_DISPOSALS,
+            failure_on=day,
+            licence_end=row["sentence__licence_end"],
+            supervision_end=row["sentence__supervision_end"],
+        )
+        if kind is None:
+            continue
+        if on_failure(failure_date=day, warnings=warnings[row["sentence_id"]]).action != (
+            "breach_referral"
+        ):
+            continue
+        due = breach_referral_due(failure_on=day, holidays=bank_holidays_from(day))
+        if quarter.starts_on <= due <= quarter.ends_on and due < measured_on:
+            overdue.append(
+                {
+                    "crn": row["crn"],
+                    "crc_area_id": row["crc_area_id"],
+                    "failure_at": row["starts_at"],
+                    "due_on": due,
+                    "referred_at": None,
+                }
+            )
+    return overdue
+
+
 def _missed_first_appointments(quarter: Quarter, measured_on: dt.date) -> QuerySet[Any]:
     return (
         FirstAppointment.objects.filter(
@@ -141,7 +232,7 @@ SERVICE_LEVEL_KINDS: dict[str, ServiceLevelKind] = {
         ),
         ServiceLevelKind(
             OVERDUE_BREACH_REFERRALS,
-            "Breach referrals made after their due day",
+            "Breach referrals not made by their due day (made late, or not made)",
             "referrals",
             "overdue_breach_referral_deduction",
             _overdue_breach_referrals,
@@ -161,17 +252,25 @@ SERVICE_LEVEL_KINDS: dict[str, ServiceLevelKind] = {
 
 def service_level_rows(
     *, kind: str, quarter: Quarter, measured_on: dt.date, contract_area_id: int
-) -> QuerySet[Any]:
+) -> QuerySet[Any] | list[dict[str, Any]]:
     """The rows behind one deduction: the sifts, referrals or first appointments that missed
     their clock, for the CRC of ``contract_area_id``, ordered by CRN, as dicts of ``crn`` and
     the kind's ``columns``."""
     level = SERVICE_LEVEL_KINDS[kind]
-    return (
+    rows = (
         level.rows(quarter, measured_on)
         .filter(crc_area_id=contract_area_id)
         .order_by("crn", "pk")
         .values("crn", *(name for name, _ in level.columns))
     )
+    if kind != OVERDUE_BREACH_REFERRALS:
+        return rows
+    unreferred = [
+        {name: row[name] for name in ("crn", "failure_at", "due_on", "referred_at")}
+        for row in _unreferred_failures(quarter, measured_on)
+        if row["crc_area_id"] == contract_area_id
+    ]
+    return sorted([*rows, *unreferred], key=lambda row: (row["crn"], row["failure_at"]))
 
 
 def service_level_failures(*, quarter: Quarter, measured_on: dt.date) -> dict[tuple[int, str], int]:
@@ -188,4 +287,7 @@ def service_level_failures(*, quarter: Quarter, measured_on: dt.date) -> dict[tu
         )
         for area_id, n in grouped:
             counts[(int(area_id), kind.code)] = int(n)
+    for row in _unreferred_failures(quarter, measured_on):
+        key = (int(row["crc_area_id"]), OVERDUE_BREACH_REFERRALS)
+        counts[key] = counts.get(key, 0) + 1
     return counts

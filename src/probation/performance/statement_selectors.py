@@ -214,7 +214,7 @@ class RowsBehind:
     title: str
     month: Month | None
     columns: tuple[tuple[str, str], ...]
-    rows: QuerySet[Any]
+    rows: QuerySet[Any] | list[dict[str, Any]]
     counted: Decimal | None
 
 
