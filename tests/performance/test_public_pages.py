@@ -17,13 +17,15 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from probation.contracts.models import ContractArea
-from probation.performance import public_views
+from probation.performance import charts, public_selectors, public_views
 from probation.performance.models import AreaFigures, AreaResult, PbrRun
-from probation.performance.public_selectors import COLUMNS, NATIONAL_CODE, quarter_table
+from probation.performance.public_selectors import COLUMNS, NATIONAL_CODE, ROW_SUMS, quarter_table
 from probation.performance.public_views import GROUPS
+from probation.rules import disclosure
 from probation.rules.payment import binary_interval
 from probation.rules.reoffending import Quarter
 from tests.factories import UserFactory, organisation
+from tests.rules.test_disclosure import recovered_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +347,65 @@ def test_the_table_sums_the_areas_into_the_national_row() -> None:
     assert national["breach_referrals"].value == sum(
         area_counts(i)["breach_referrals"] for i in range(21)
     )
+
+
+def test_the_chart_puts_each_mark_at_its_value() -> None:
+    publish(results={"C01": {"cohort_size": 400, "reoffenders": 100, "expected": 130.0}, "C02": {}})
+    table = quarter_table(quarter=Quarter.parse(QUARTER))
+    assert table is not None
+    chart = charts.interval_chart(chart_id="c", title="t", rows=table.rows)
+    first = chart.rows[0]
+    left, width = charts.LABEL_WIDTH, charts.PLOT_WIDTH
+    assert first.actual_x == pytest.approx(left + width * 0.25)  # 25.0%
+    assert first.expected_x == pytest.approx(left + width * 0.325)  # 32.5%
+    low, high = binary_interval(expected=130.0, variance=90.0, cohort_size=400)
+    assert first.low_x == pytest.approx(left + width * low, abs=0.2)
+    assert first.band_width == pytest.approx(width * (high - low), abs=0.3)
+    assert chart.rows[2].actual_x is None and chart.rows[2].short == "not available"
+
+
+def test_no_hidden_cell_of_a_published_quarter_can_be_worked_out() -> None:
+    """The attack of tests/rules/test_disclosure.py on a whole published table, with small
+    numbers scattered over every kind of figure."""
+    publish(
+        figures={
+            "C01": {"serious_further_offences": 0, "recalls": 4},
+            "C02": {"allocations_on_time": 8, "crc_caseload_at_end": 5, "caseload_at_end": 305},
+            "C03": {"breach_referrals": 9, "serious_further_offences": 12},
+            "C04": {"nps_caseload_at_end": 2, "caseload_at_end": 622},
+        },
+        results={
+            "C05": {"cohort_size": 9, "reoffenders": 3, "reoffences": 5},
+            "C06": {"cohort_size": 40, "reoffenders": 7, "reoffences": 12, "payment": "10.00"},
+            "C07": {"payment": "2000.00"},
+            "C08": {"deduction": "300.00"},
+        },
+    )
+    run = PbrRun.objects.get()
+    table = quarter_table(quarter=Quarter.parse(QUARTER))
+    assert table is not None
+    hidden = frozenset(
+        (row.code, name)
+        for row in table.rows
+        for name, cell in row.cells.items()
+        if cell.suppressed
+    )
+    # What the attacker may not see but the bounds of the attack need: the true values.
+    figures = list(AreaFigures.objects.filter(run=run).select_related("contract_area"))
+    results = {r.contract_area_id: r for r in AreaResult.objects.filter(run=run)}
+    true_rows = {
+        f.contract_area.code: public_selectors._area_raw(f, results.get(f.contract_area_id))
+        for f in figures
+    }
+    true_rows[NATIONAL_CODE] = public_selectors._national_raw(figures, list(results.values()))
+    true_table = disclosure.Table(
+        columns=tuple(column.disclosure for column in COLUMNS),
+        rows={
+            code: {n: (0 if isinstance(v, str) else v) for n, v in cells.items()}
+            for code, cells in true_rows.items()
+        },
+        total_row=NATIONAL_CODE,
+        row_sums=ROW_SUMS,
+    )
+    assert {("C01", "serious_further_offences"), ("C05", "cohort_size")} <= hidden
+    assert not recovered_cells(true_table, hidden)

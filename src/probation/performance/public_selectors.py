@@ -445,6 +445,14 @@ _WORDS = {
 }
 
 
+def _words(direction: str) -> str:
+    """A direction in words; one the pages do not know is "Not assessed", never an error."""
+    try:
+        return _WORDS[Direction(direction)]
+    except ValueError:
+        return _WORDS[Direction.NOT_ASSESSED]
+
+
 def _reoffending_raw(
     *,
     cohort_size: int,
@@ -464,8 +472,8 @@ def _reoffending_raw(
         "reoffending_rate_percent": _per(reoffenders, cohort_size),
         "reoffences_per_reoffender": _per(reoffences, reoffenders, 1.0),
         "reoffences_per_100": _per(reoffences, cohort_size),
-        "reoffending_compared_with_baseline": _WORDS[Direction(binary_direction)],
-        "frequency_compared_with_baseline": _WORDS[Direction(frequency_direction)],
+        "reoffending_compared_with_baseline": _words(binary_direction),
+        "frequency_compared_with_baseline": _words(frequency_direction),
         "outcome_payment": payment,
         "outcome_deduction": deduction,
         "expected_rate_percent": None,
