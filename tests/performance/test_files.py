@@ -358,3 +358,11 @@ def test_the_fingerprint_does_not_depend_on_how_the_files_were_written(tmp_path)
     assert engine.fingerprint(other.cohort, other.offences) == engine.fingerprint(
         plain.cohort, plain.offences
     )
+
+
+def test_a_quoted_empty_value_is_missing(tmp_path):
+    cohort = write(tmp_path, "cohort.csv", COHORT_HEADER + '"  ",2016-01-05,"",C01,""\n')
+    assert problems_of(cohort, write(tmp_path, "o.csv", OFFENCE_HEADER)) == [
+        f"{cohort}:2: person_id: missing",
+        f"{cohort}:2: cohort: missing",
+    ]

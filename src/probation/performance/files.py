@@ -268,7 +268,13 @@ def _read_csv(path: Path) -> pl.DataFrame:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except (pl.exceptions.ComputeError, OSError) as error:
         raise InputError([Problem(str(path), None, _unreadable("CSV", error))]) from None
-    return frame.with_columns(pl.all().str.strip_chars())
+    return frame.with_columns(_trimmed(pl.all()))
+
+
+def _trimmed(text: pl.Expr) -> pl.Expr:
+    """Spaces around a value dropped, and a value of nothing (``""`` in a CSV file) missing."""
+    stripped = text.str.strip_chars()
+    return pl.when(stripped.str.len_bytes() > 0).then(stripped)
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -289,7 +295,7 @@ def _as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
     if dtype == pl.Date:
         return pl.col(column).dt.strftime("%Y-%m-%d")
     if dtype == pl.String:
-        return pl.col(column).str.strip_chars()
+        return _trimmed(pl.col(column))
     return pl.col(column).cast(pl.String)
 
 
