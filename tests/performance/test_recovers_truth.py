@@ -14,7 +14,7 @@ the payment rules (``probation.rules.payment``), for 20 seeds:
   No area has a true effect on the frequency per reoffender (the generator's effect changes who
   reoffends, not how often), so on that measure every area is a null area.
 
-The baselines are large (50 times a quarter's cohort) and drawn once. The payment method's
+The baselines are large (30 times a quarter's cohort) and drawn once. The payment method's
 variance counts the cohort's chance only, not the baseline's: against a baseline of the realistic
 size (about 4 quarters) no-effect areas are flagged about 8 % of the time on each measure
 instead of 5 %, because the baseline's own sampling error moves every expected figure. With a
@@ -52,7 +52,7 @@ from probation.rules.reoffending import Quarter
 
 SEEDS = range(20)
 COHORT_SIZE = 4_000
-BASELINE_SIZE = 200_000
+BASELINE_SIZE = 120_000
 BASELINE_SEED = 2011
 QUARTER = Quarter(2016, 1)
 #: A few members of each cohort have no OGRS3 score (counted at the baseline's rate).
