@@ -278,3 +278,19 @@ def test_the_list_reads_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(10):
         body = client.get(LIST).content.decode()
     assert 'data-testid="quarter-2024Q4"' in body and 'data-testid="quarter-2025Q1"' in body
+
+
+def test_a_step_never_taken_is_said_in_words(world, manager, client_for):
+    from probation.allocation.models import FirstAppointment
+    from tests.performance.test_fees import sifted
+
+    case = crc_case()
+    sift = sifted(case, "CRC-C08", dt.date(2025, 1, 13), due=dt.date(2025, 1, 16))
+    FirstAppointment.objects.create(sift=sift, case=case, due_on=dt.date(2025, 1, 20))
+    run = saved_run()
+    client = client_for(manager)
+    allocations = client.get(f"/contracts/statements/{run.pk}/C08/rows/late_allocations/")
+    assert "Not assigned" in allocations.content.decode()
+    appointments = client.get(f"/contracts/statements/{run.pk}/C08/rows/missed_first_appointments/")
+    body = appointments.content.decode()
+    assert case.person.crn in body and "Not held" in body and "20 January 2025" in body

@@ -300,10 +300,19 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: What an empty value means in the rows behind a line: the step that was never taken.
+_MISSING = {
+    "assigned_at": "Not assigned",
+    "referred_at": "Not referred",
+    "held_on": "Not held",
+    "ogrs3_one_year": "No score",
+}
+
+
 def cell_text(name: str, value: Any) -> str:
     """A row's value as the rows page and its CSV show it: dates in words, choices by label."""
     if value is None:
-        return "–"
+        return _MISSING.get(name, "–")
     if isinstance(value, dt.datetime):
         return datetime_in_words(value)
     if isinstance(value, dt.date):
