@@ -102,6 +102,8 @@ def test_a_statement_shows_its_provenance_and_links_every_figure_to_its_rows(
     line = body.split('data-testid="line-orders_managed-2025-01"', 1)[1].split("</tr>", 1)[0]
     assert ">2<" in line and "£200.00" in line
     assert "£17,234.57" in body  # the outcome payment of the result
+    assert 'href="/performance/2025Q1/C08/"' in body
+    assert 'href="/contracts/indicators/?quarter=2025Q1"' in body
 
 
 def test_a_provisional_statement_says_so(manager, client_for):
