@@ -11,9 +11,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from probation.contracts.models import ContractArea
@@ -311,15 +310,17 @@ def test_the_pages_are_the_same_for_a_signed_in_user_without_their_menu(client: 
     assert cells_of(signed_in).cells == cells_of(anonymous).cells
 
 
-def test_the_views_ask_to_be_cached_publicly(rf: RequestFactory) -> None:
-    """The view's own answer (core.middleware.NoStoreMiddleware still marks every response
-    no-store after it, public pages included: it needs to let these through)."""
+def test_the_pages_may_be_cached_publicly_and_nothing_else_may(client: Client) -> None:
+    """Through the whole middleware stack: the public pages keep their public Cache-Control;
+    a signed-in page (case data) is still marked no-store."""
     publish()
-    request = rf.get(f"/performance/{QUARTER}/")
-    request.user = AnonymousUser()
-    response = public_views.quarter_page(request, quarter=QUARTER)
+    response = client.get(f"/performance/{QUARTER}/")
     assert "public" in response["Cache-Control"]
     assert f"max-age={public_views.CACHE_SECONDS}" in response["Cache-Control"]
+    assert "no-store" not in response["Cache-Control"]
+    client.force_login(UserFactory(organisation=organisation("MOJ"), roles=["contract_manager"]))
+    private = client.get("/contracts/statements/")
+    assert "no-store" in private["Cache-Control"]
 
 
 def test_the_quarter_page_reads_a_fixed_handful_of_queries(client: Client) -> None:

@@ -32,12 +32,18 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 
 class NoStoreMiddleware:
+    """Case data must never sit in a browser's or a proxy's cache: every response is marked
+    ``no-store`` unless its view declared it public (``Cache-Control: public``), which only
+    the public performance pages do (they show published aggregates, rendered as for an
+    anonymous visitor whoever asks: ``probation/performance/public_views.py``)."""
+
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        if "public" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         return response
 
 
