@@ -52,7 +52,7 @@ HOMES = {
     "manager": ("/allocations/", "Cases to allocate"),
     "court.officer": ("/court/", "Court work"),
     "enforcement.officer": ("/enforcement/", "Breach referrals"),
-    "monitoring.operator": ("/home/", "Electronic monitoring"),
+    "monitoring.operator": ("/monitoring/", "Monitoring alerts"),
     "contract.manager": ("/contracts/", "Contracts"),
     "auditor": ("/audit/", "Search the audit log"),
     "admin": ("/admin/", "Site administration"),

@@ -14,7 +14,7 @@ HOMES = [
     ("allocating_manager", "NPS", "/allocations/", "Cases to allocate"),
     ("court_officer", "NPS", "/court/", "Add a person from court"),
     ("enforcement_officer", "NPS", "/enforcement/", "Breach referrals"),
-    ("monitoring_operator", "EMS", "/home/", "Electronic monitoring"),
+    ("monitoring_operator", "EMS", "/monitoring/", "Monitoring alerts"),
     ("contract_manager", "MOJ", "/contracts/", "Contracts"),
     ("auditor", "MOJ", "/audit/", "Search the audit log"),
 ]

@@ -2,7 +2,7 @@
 
 Each role starts on the page of its job (a practitioner on My cases, an allocating manager on the
 cases waiting for a practitioner). Until the capabilities that give a role its working page exist
-(enforcement, monitoring, contracts), the role's home says plainly what it
+(enforcement, contracts), the role's home says plainly what it
 can do today and what is coming, and roles that read no case records are offered no search that
 could never find anything.
 """
@@ -19,6 +19,7 @@ from probation.allocation.selectors import is_escalation_reviewer
 from probation.enforcement.recall_selectors import is_recall_decider, is_recall_signatory
 from probation.enforcement.selectors import is_enforcement_officer
 from probation.enforcement.sfo_selectors import may_see_sfo_counts
+from probation.monitoring.alert_selectors import may_work_alerts
 from probation.people.selectors import can_read_cases
 from probation.workforce.models import RoleCode
 
@@ -58,6 +59,8 @@ def home_url(user: Any) -> str:
         return reverse("casework:court-home")
     if role == RoleCode.ENFORCEMENT_OFFICER and is_enforcement_officer(user):
         return reverse("casework:enforcement-home")
+    if role == RoleCode.MONITORING_OPERATOR and may_work_alerts(user):
+        return reverse("monitoring:alert-queue")
     if role == RoleCode.CONTRACT_MANAGER:
         return reverse("casework:contract-home")
     if role == RoleCode.AUDITOR:
@@ -73,6 +76,7 @@ _OWN_HOME_ROLES = (
     RoleCode.ALLOCATING_MANAGER,
     RoleCode.COURT_OFFICER,
     RoleCode.ENFORCEMENT_OFFICER,
+    RoleCode.MONITORING_OPERATOR,
     RoleCode.AUDITOR,
 )
 
@@ -131,6 +135,10 @@ def navigation_items(user: Any) -> list[NavigationItem]:
     if user.has_role(RoleCode.COURT_OFFICER) and can_read_cases(user):
         items.append(NavigationItem("Court work", reverse("casework:court-home"), "court"))
     items += _enforcement_items(user)
+    if may_work_alerts(user):
+        items.append(
+            NavigationItem("Monitoring alerts", reverse("monitoring:alert-queue"), "monitoring")
+        )
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):

@@ -1,8 +1,9 @@
 """The case overview's supervision and enforcement sections (issue: supervision and
 enforcement): the next appointment and links to the contact log, booking, the sentence plan and
 reminders; progress on unpaid work and rehabilitation activity; the licence and post-sentence
-supervision period; and the case's warnings, breach referrals, recalls and serious further
-offences with their states, so that both sides of the NPS/CRC boundary see where each stands.
+supervision period; the case's warnings, breach referrals, recalls and serious further
+offences with their states, so that both sides of the NPS/CRC boundary see where each stands; and
+its open electronic monitoring alerts, each linked to its evidence.
 
 Reads only, from the owning apps' selectors; the partials are those apps' own.
 """
@@ -22,6 +23,7 @@ from probation.enforcement.models import (
 )
 from probation.enforcement.recall_selectors import may_request_recall, supervision_period_panel
 from probation.enforcement.sfo_selectors import may_notify_sfo
+from probation.monitoring.alert_selectors import alerts_of_case
 from probation.people.models import Case
 from probation.supervision.models import Contact
 from probation.supervision.selectors import requirement_progress
@@ -54,5 +56,6 @@ def overview_supervision(case: Case, *, for_user: Any) -> dict[str, Any]:
         .order_by("-charged_on", "-id"),
         "may_request_recall": may_request_recall(for_user, case),
         "may_notify_sfo": may_notify_sfo(for_user, case),
+        "em_alerts": alerts_of_case(for_user=for_user, case_id=case.pk),
         **overview_plan(case, for_user=for_user),
     }

@@ -4,7 +4,8 @@ enforcement, point 7; ``docs/adr/0018-supervision-and-enforcement.md``).
 A practitioner's day starts from what is waiting for them, not from a list of cases: absences to
 judge on their 2-working-day clock, failures awaiting a warning or a breach referral (the warning
 rule says which), outcomes still to record, sentence plan reviews due, new allocations, and what
-they have referred to others and are waiting on (escalations, breach referrals, recalls). Every
+they have referred to others and are waiting on (escalations, breach referrals, recalls), and
+the electronic monitoring alerts open on their cases (the officer is told of an alert here). Every
 item links to the one page that deals with it. Managers see the same counts for each practitioner
 of a team, with what is overdue, so that work falling behind is seen before it is lost.
 
@@ -32,6 +33,8 @@ from probation.enforcement.models import (
     WarningLetter,
 )
 from probation.enforcement.selectors import failures_awaiting_action_on
+from probation.monitoring.alert_selectors import open_alerts_for_officer
+from probation.monitoring.models import AlertState
 from probation.people.models import Case, CaseStatus
 from probation.people.selectors import cases_visible_to
 from probation.supervision.models import FAILURE_OUTCOMES, Contact, Outcome, SentencePlan
@@ -122,6 +125,41 @@ def _diary_due(user: Any, now: dt.datetime) -> tuple[list[Contact], list[Contact
         key=lambda c: (c.judgement_due_on or dt.date.max, c.starts_at, c.pk),
     )
     return absences, [c for c in rows if c.outcome == ""]
+
+
+def _monitoring_alerts(user: Any, own: list[int]) -> TodoSection:
+    """The open EM alerts on the caseload, newest first: each links to the alert's page (its
+    evidence and where the monitoring centre has got to)."""
+    rows = list(open_alerts_for_officer(for_user=user, case_ids=own)[: SECTION_LIMIT + 1])
+    items = [
+        TodoItem(
+            crn=a.case.person.crn,
+            name=a.case.person.full_name,
+            what=f"{a.get_kind_display()}, raised {_when(a.raised_at)}"
+            + (
+                " (the monitoring centre is dealing with it)"
+                if a.state == AlertState.ACKNOWLEDGED
+                else ""
+            ),
+            url=reverse("monitoring:alert", kwargs={"alert_id": a.pk}),
+            action="See the alert",
+            due_on=None,
+        )
+        for a in rows[:SECTION_LIMIT]
+    ]
+    total = (
+        open_alerts_for_officer(for_user=user, case_ids=own).count()
+        if len(rows) > SECTION_LIMIT
+        else len(rows)
+    )
+    return _section(
+        "monitoring",
+        "Monitoring alerts",
+        "Electronic monitoring alerts open on your cases, newest first, until the monitoring "
+        "centre resolves them.",
+        items,
+        total,
+    )
 
 
 def _absences(user: Any, today: dt.date, rows: list[Contact]) -> TodoSection:
@@ -358,6 +396,7 @@ def todo_list(*, for_user: Any, now: dt.datetime | None = None) -> TodoList:
     return TodoList(
         caseload=len(own),
         sections=[
+            _monitoring_alerts(for_user, own),
             _absences(for_user, today, absences),
             _failures(for_user, today, own),
             _outcomes(for_user, now, outcomes),
