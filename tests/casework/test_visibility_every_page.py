@@ -23,6 +23,7 @@ from probation.enforcement.models import (
     SeriousFurtherOffence,
     WarningLetter,
 )
+from probation.monitoring.models import EmOrder
 from probation.people.services import case_access_set
 from probation.risk.models import Registration
 from probation.supervision.models import Objective, ReminderMessage, SentencePlan
@@ -77,6 +78,14 @@ SAMPLE_VALUES: dict[str, Any] = {
     ).pk,
     "message_id": lambda case: ReminderMessage.objects.create(
         case=case, channel="email", recipient="person@example.org", body="Reminder."
+    ).pk,
+    # Issue 11's pages: electronic monitoring.
+    "order_id": lambda case: EmOrder.objects.create(
+        case=case,
+        source="licence_condition",
+        condition="Curfew 7pm to 7am at the approved address.",
+        starts_on=case.opened_on,
+        ends_on=case.opened_on,
     ).pk,
 }
 

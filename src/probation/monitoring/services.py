@@ -296,42 +296,20 @@ def _audit_change(
 # -- making an order --------------------------------------------------------------------------
 
 
-@transaction.atomic
-def em_order_create(
-    *,
+def _what_it_enforces(
     case: Case,
     source: str,
-    requirement: Requirement | None = None,
-    condition: str = "",
-    starts_on: dt.date,
-    ends_on: dt.date,
-    curfew_address: Address | None = None,
-    curfew_latitude: float | None = None,
-    curfew_longitude: float | None = None,
-    curfew_buffer_m: int = 50,
-    trail_monitoring: bool = False,
-    alcohol_monitoring: bool = False,
-    by_user: Any,
-    expected_version: int | None = None,
-    submission_token: str = "",
-) -> EmOrder:
-    """Make an EM order on ``case`` enforcing ``requirement`` (``source`` "requirement") or the
-    words of a licence or bail ``condition``. A curfew requirement needs its location; an
-    alcohol abstinence monitoring requirement is always alcohol-monitored."""
-    locked = begin_responsible_change(
-        case=case,
-        by_user=by_user,
-        allowed=may_make_orders(by_user, case),
-        refusal=REFUSAL,
-        expected_version=expected_version,
-        submission_token=submission_token,
-    )
-    if locked.status != CaseStatus.ACTIVE:
-        raise InvalidInput("The case is closed: open it again before making an order")
+    requirement: Any,
+    condition: str,
+    starts_on: Any,
+    curfew_latitude: float | None,
+) -> tuple[Requirement | None, str, tuple[dt.date, dt.date | None]]:
+    """The requirement (or None), the words, and the period the order must fall within."""
+    period: tuple[dt.date, dt.date | None]
     if source not in OrderSource.values:
         raise InvalidInput("Choose what the order enforces", field="source")
     if source == OrderSource.REQUIREMENT:
-        found = _check_requirement(locked, requirement)
+        found = _check_requirement(case, requirement)
         condition = checked_text(
             condition, field="condition", label="the note", max_length=CONDITION_MAX, required=False
         )
@@ -342,8 +320,6 @@ def em_order_create(
                 "address",
                 field="curfew_latitude",
             )
-        if found.kind == RequirementKind.ALCOHOL_ABSTINENCE_MONITORING:
-            alcohol_monitoring = True
         if EmOrder.objects.filter(requirement=found, status=OrderStatus.ACTIVE).exists():
             raise InvalidInput(
                 "This requirement already has an active electronic monitoring order: change "
@@ -364,14 +340,63 @@ def em_order_create(
             max_length=CONDITION_MAX,
         )
         if source == OrderSource.LICENCE_CONDITION:
-            period = _licence_period(locked)
+            period = _licence_period(case)
         else:
             if isinstance(starts_on, dt.date) and not isinstance(starts_on, dt.datetime):
                 period = (starts_on, starts_on + dt.timedelta(days=MAX_BAIL_DAYS - 1))
             else:
                 period = (EVENT_DATES.earliest, None)
+    return found, condition, period
+
+
+@transaction.atomic
+def em_order_create(
+    *,
+    case: Case,
+    source: str,
+    requirement: Requirement | None = None,
+    condition: str = "",
+    starts_on: dt.date,
+    ends_on: dt.date,
+    curfew_address: Address | None = None,
+    curfew_latitude: float | None = None,
+    curfew_longitude: float | None = None,
+    curfew_buffer_m: int = 50,
+    trail_monitoring: bool = False,
+    alcohol_monitoring: bool = False,
+    curfew_windows: Sequence[Any] = (),
+    by_user: Any,
+    expected_version: int | None = None,
+    submission_token: str = "",
+) -> EmOrder:
+    """Make an EM order on ``case`` enforcing ``requirement`` (``source`` "requirement") or the
+    words of a licence or bail ``condition``. A curfew requirement needs its location; an
+    alcohol abstinence monitoring requirement is always alcohol-monitored. ``curfew_windows``
+    (optional) are the weekly timetable, as :func:`em_curfew_windows_set` takes them."""
+    locked = begin_responsible_change(
+        case=case,
+        by_user=by_user,
+        allowed=may_make_orders(by_user, case),
+        refusal=REFUSAL,
+        expected_version=expected_version,
+        submission_token=submission_token,
+    )
+    if locked.status != CaseStatus.ACTIVE:
+        raise InvalidInput("The case is closed: open it again before making an order")
+    found, condition, period = _what_it_enforces(
+        locked, source, requirement, condition, starts_on, curfew_latitude
+    )
+    if found is not None and found.kind == RequirementKind.ALCOHOL_ABSTINENCE_MONITORING:
+        alcohol_monitoring = True
     _check_dates(starts_on, ends_on, period)
     _check_location(locked, curfew_address, curfew_latitude, curfew_longitude, curfew_buffer_m)
+    if curfew_windows and curfew_latitude is None:
+        raise InvalidInput(
+            "Curfew windows need the curfew location: enter its latitude and longitude",
+            field="curfew_latitude",
+        )
+    hours = found.amount if found is not None and found.kind == RequirementKind.CURFEW else None
+    windows = _check_curfew_windows(curfew_windows, hours_a_day=hours)
     order = EmOrder.objects.create(
         case=locked,
         source=source,
@@ -386,6 +411,9 @@ def em_order_create(
         trail_monitoring=bool(trail_monitoring),
         alcohol_monitoring=bool(alcohol_monitoring),
         created_by=by_user,
+    )
+    CurfewWindow.objects.bulk_create(
+        CurfewWindow(order=order, weekday=w.weekday, starts=w.starts, ends=w.ends) for w in windows
     )
     audit(
         by_user,
