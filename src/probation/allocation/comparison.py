@@ -42,6 +42,7 @@ from probation.rules.allocation import (
 )
 from probation.rules.tiering import highest_rosh
 from probation.workforce.models import Grade, Organisation, OrganisationKind, RoleCode, User
+from probation.workforce.selectors import contract_areas_overseen_by
 
 __all__ = [
     "CURRENT_POLICY",
@@ -775,20 +776,12 @@ class AreaCaseload:
         return self.nps + self.crc + self.other
 
 
-def _areas_of(user: Any) -> list[str] | None:
-    """A CRC's staff see their own contract area; everyone else every area (None)."""
-    organisation = user.organisation
-    if organisation is not None and organisation.kind == OrganisationKind.CRC:
-        return [organisation.contract_area.code]
-    return None
-
-
 def area_caseloads(*, for_user: Any, today: dt.date | None = None) -> list[AreaCaseload]:
     """For each contract area ``for_user`` oversees: active cases by responsible organisation
     (the NPS, the CRC, any other), cases with no practitioner, and of those the ones whose
     assignment is overdue (the latest sift's due day is past). Three queries, no case shown."""
     today = timezone.localdate() if today is None else today
-    codes = _areas_of(for_user)
+    codes = contract_areas_overseen_by(for_user)
     cases = Case.objects.filter(status=CaseStatus.ACTIVE)
     if codes is not None:
         cases = cases.filter(contract_area__code__in=codes)

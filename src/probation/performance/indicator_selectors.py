@@ -14,12 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from probation.performance.access import may_read_contract_figures
 from probation.performance.indicators import KINDS
 from probation.performance.models import IndicatorFlag, IndicatorKind, PbrRun
 from probation.rules.reoffending import Quarter
-from probation.workforce.models import OrganisationKind, RoleCode
-
-READER_ROLES = (RoleCode.CONTRACT_MANAGER, RoleCode.AUDITOR)
+from probation.workforce.selectors import contract_areas_overseen_by
 
 #: The figures of a flag, in the order shown, with their labels (``rules/gaming.py`` keys).
 FIGURE_LABELS: Mapping[str, Mapping[str, str]] = {
@@ -73,16 +72,7 @@ KIND_HEADINGS: Mapping[str, str] = {
 }
 
 
-def may_read_indicators(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*READER_ROLES)
-
-
-def areas_of(user: Any) -> list[str] | None:
-    """The contract area codes ``user`` may read: a CRC's staff their own, others all (None)."""
-    organisation = user.organisation
-    if organisation is not None and organisation.kind == OrganisationKind.CRC:
-        return [organisation.contract_area.code]
-    return None
+may_read_indicators = may_read_contract_figures
 
 
 def quarters_run() -> list[str]:
@@ -168,7 +158,7 @@ def indicator_table(*, run: PbrRun, for_user: Any) -> list[AreaIndicators]:
     """The run's flags by contract area (by code) the user may read, kinds in page order. One
     query."""
     flags = IndicatorFlag.objects.filter(run=run).select_related("contract_area")
-    codes = areas_of(for_user)
+    codes = contract_areas_overseen_by(for_user)
     if codes is not None:
         flags = flags.filter(contract_area__code__in=codes)
     by_area: dict[str, list[IndicatorFlag]] = {}

@@ -28,6 +28,7 @@ from probation.contracts.selectors import contract_areas_with_owners
 from probation.core.limits import date_in_words
 from probation.core.templatetags.openprobation import datetime_in_words
 from probation.courts.models import Disposal
+from probation.performance.access import may_read_contract_figures
 from probation.performance.fees import FEE_KINDS, Month, fee_rows, months_of
 from probation.performance.models import (
     AreaResult,
@@ -42,10 +43,9 @@ from probation.performance.models import (
 from probation.performance.service_levels import SERVICE_LEVEL_KINDS, service_level_rows
 from probation.performance.statements import COHORT
 from probation.rules.reoffending import Quarter
-from probation.workforce.models import OrganisationKind, RoleCode
+from probation.workforce.selectors import contract_areas_overseen_by
 
 #: The roles that may read statements, indicators and the rows behind them (pbr-interfaces).
-READER_ROLES = (RoleCode.CONTRACT_MANAGER, RoleCode.AUDITOR)
 #: The largest id a 64-bit key can hold: a longer number in a URL is no run, not an error.
 MAX_ID = 2**63 - 1
 
@@ -55,17 +55,7 @@ _AREA_CODE = re.compile(r"^C\d{2}$")
 ROW_KINDS = (COHORT, *FEE_KINDS, *SERVICE_LEVEL_KINDS)
 
 
-def may_read_statements(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*READER_ROLES)
-
-
-def areas_of(user: Any) -> list[str] | None:
-    """The contract area codes ``user`` may read: a CRC's staff their own; others every area
-    (``None``)."""
-    organisation = user.organisation
-    if organisation is not None and organisation.kind == OrganisationKind.CRC:
-        return [organisation.contract_area.code]
-    return None
+may_read_statements = may_read_contract_figures
 
 
 def money(amount: Decimal) -> str:
@@ -97,7 +87,7 @@ def statement_list(*, for_user: Any) -> list[QuarterStatements]:
     """Each quarter (newest first) with its latest run and that run's statements for the
     areas ``for_user`` may read, in area order. Two queries."""
     latest = latest_run_ids()
-    codes = areas_of(for_user)
+    codes = contract_areas_overseen_by(for_user)
     statements = (
         Statement.objects.filter(run_id__in=latest.values())
         .select_related("run", "contract_area", "provider")
@@ -122,7 +112,7 @@ def statement_for(*, for_user: Any, run_id: int, area_code: str) -> Statement | 
     ``for_user`` may not read it (the page answers both with 404)."""
     if not (0 < run_id <= MAX_ID) or not _AREA_CODE.match(area_code):
         return None
-    codes = areas_of(for_user)
+    codes = contract_areas_overseen_by(for_user)
     if codes is not None and area_code not in codes:
         return None
     return (
@@ -447,7 +437,7 @@ def contract_overview(*, for_user: Any) -> ContractOverview:
         (run for run in runs if run.provisional and (final is None or run.quarter > final.quarter)),
         None,
     )
-    codes = areas_of(for_user)
+    codes = contract_areas_overseen_by(for_user)
     return ContractOverview(
         final=_at_a_glance(final, codes) if final else None,
         provisional=_at_a_glance(provisional, codes) if provisional else None,

@@ -4,9 +4,10 @@ rules apply to finding a user or reading a points table)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from probation.rules import workload
-from probation.workforce.models import CasePoints, ReportPoints, User
+from probation.workforce.models import CasePoints, OrganisationKind, ReportPoints, User
 
 
 def active_user_by_username(username: str) -> User | None:
@@ -30,3 +31,12 @@ def report_points_table() -> Mapping[str, int]:
     table = dict(workload.REPORT_POINTS)
     table.update(ReportPoints.objects.values_list("report", "points"))
     return table
+
+
+def contract_areas_overseen_by(user: Any) -> list[str] | None:
+    """The contract area codes whose aggregate figures ``user`` may read: a CRC's staff their
+    own area; the NPS, the commissioner and the Ministry every area (``None``)."""
+    organisation = user.organisation
+    if organisation is not None and organisation.kind == OrganisationKind.CRC:
+        return [organisation.contract_area.code]
+    return None
