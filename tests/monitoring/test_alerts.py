@@ -403,3 +403,33 @@ def test_an_alert_with_nothing_to_place_has_no_map(order):
     order.save()
     alert = make_alert(order, None, kind="battery_low")
     assert svg_map(alert_evidence(alert)) is None
+
+
+def test_detection_tells_the_officer_when_it_raises_the_alert(order, tag):
+    """Fixes into the zone, through ingest: the alert is raised with ``officer_notified_at``
+    stamped at the raise."""
+    import json
+
+    from probation.monitoring.ingest import IncomingMessage, store_batch
+
+    exclusion_zone(order)
+    start = timezone.now() - dt.timedelta(minutes=10)
+    lons = [-2.9916, -2.9850, -2.9820]
+    payload = {
+        "device": tag.serial,
+        "fixes": [
+            {
+                "seq": i + 1,
+                "at": (start + dt.timedelta(minutes=i)).astimezone(dt.UTC).isoformat(),
+                "lat": 53.4085,
+                "lon": lon,
+            }
+            for i, lon in enumerate(lons)
+        ],
+    }
+    now = timezone.now()
+    message = IncomingMessage(f"em/devices/{tag.serial}/telemetry", json.dumps(payload).encode())
+    assert store_batch([message], now=now).alerts_raised == 1
+    alert = Alert.objects.get()
+    assert alert.kind == "exclusion_entered"
+    assert alert.officer_notified_at == now

@@ -41,6 +41,7 @@ from django.db.models import Q
 
 from probation.core.audit import AuditRecord, audit_many
 from probation.core.models import AuditAction
+from probation.monitoring.alert_services import alert_officer_notify
 from probation.monitoring.models import (
     ALERT_SEVERITY,
     Alert,
@@ -451,6 +452,10 @@ def _raise(raised: Sequence[_Raised], now: dt.datetime) -> int:
         )
         for alert in inserted
     )
+    # The responsible officer is told at once: the alert is on their to-do list from now on
+    # (monitoring/alert_services.py).
+    if inserted:
+        alert_officer_notify(alert_ids=[alert.id for alert in inserted], now=now)
     return len(inserted)
 
 
