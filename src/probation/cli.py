@@ -872,6 +872,85 @@ em_app = typer.Typer(
 app.add_typer(em_app, name="em")
 
 
+@em_app.command("ingest")
+def em_ingest(
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, max=10_000, help="Messages stored per transaction."),
+    ] = 500,
+    max_wait_ms: Annotated[
+        int,
+        typer.Option(
+            "--max-wait-ms", min=1, max=60_000, help="Longest wait to fill a batch, milliseconds."
+        ),
+    ] = 200,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            help="This worker's fixed MQTT client id (its session); one per worker. "
+            "Default: ingest-<host name>.",
+        ),
+    ] = None,
+    group: Annotated[
+        str, typer.Option("--group", help="The shared subscription's group: one per installation.")
+    ] = "ingest",
+    session_expiry: Annotated[
+        int,
+        typer.Option(
+            "--session-expiry",
+            min=0,
+            help="Seconds the broker keeps this worker's session (and its messages) while it is "
+            "down.",
+        ),
+    ] = 7 * 24 * 3600,
+    sweep_every: Annotated[
+        float, typer.Option("--sweep-every", min=1, help="Seconds between no-signal sweeps.")
+    ] = 60.0,
+    report_every: Annotated[
+        float, typer.Option("--report-every", min=1, help="Seconds between progress lines.")
+    ] = 10.0,
+) -> None:
+    """Store EM telemetry from the MQTT broker (MQTT_URL), acknowledging each message only once
+    it is stored, and raise the alerts it causes. Run several for more throughput.
+
+    Stops cleanly on Ctrl-C or SIGTERM: the batch in hand is stored first."""
+    import socket
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from probation.monitoring.mqtt_worker import IngestSettings, run_ingest
+    from probation.ops.serve import unapplied_migrations
+
+    console = _console()
+    pending = unapplied_migrations()
+    if pending:
+        console.print(
+            f"[red]The database needs {pending} migration(s): run probation migrate first.[/red]"
+        )
+        raise typer.Exit(code=1)
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{timezone.localtime():%H:%M:%S}[/dim] ingest: {message}")
+
+    config = IngestSettings(
+        url=settings.MQTT_URL,
+        client_id=client_id or f"ingest-{socket.gethostname()}",
+        group=group,
+        batch_size=batch_size,
+        max_wait=max_wait_ms / 1000,
+        session_expiry=session_expiry,
+        sweep_every=sweep_every,
+        report_every=report_every,
+    )
+    try:
+        run_ingest(config, say=say)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=2) from error
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""

@@ -58,8 +58,11 @@ def curfew(order: EmOrder, *, starts: dt.time, ends: dt.time) -> None:
         CurfewWindow.objects.create(order=order, weekday=weekday, starts=starts, ends=ends)
 
 
-def tag(order: EmOrder | None, serial: str, kind: str = "gps") -> Device:
-    """A device fitted to ``order`` (a day ago), or in stock when ``order`` is None."""
+def tag(
+    order: EmOrder | None, serial: str, kind: str = "gps", *, fitted_at: dt.datetime | None = None
+) -> Device:
+    """A device fitted to ``order`` (a day before NOW unless ``fitted_at``), or in stock when
+    ``order`` is None."""
     device = Device.objects.create(
         serial=serial,
         kind=kind,
@@ -68,7 +71,9 @@ def tag(order: EmOrder | None, serial: str, kind: str = "gps") -> Device:
         order=order,
     )
     if order is not None:
-        Fitting.objects.create(device=device, order=order, fitted_at=NOW - dt.timedelta(days=1))
+        Fitting.objects.create(
+            device=device, order=order, fitted_at=fitted_at or NOW - dt.timedelta(days=1)
+        )
     return device
 
 
