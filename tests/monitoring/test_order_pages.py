@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
@@ -380,6 +382,46 @@ def test_ending_an_order(case, officer, order):
     assert "End the order" not in body
 
 
+def test_protecting_a_victim(case, officer, order):
+    data = {
+        "action": "proximity",
+        "proximity-order_version": str(order.version),
+        "proximity-latitude": "53.41",
+        "proximity-longitude": "-2.97",
+        "proximity-radius_m": "500",
+    }
+    assert officer.post(url(case, f"{order.pk}/"), data).status_code == 302
+    place = order.proximities.get()
+    assert (place.latitude, place.longitude, place.radius_m, place.hysteresis_m) == (
+        53.41,
+        -2.97,
+        500,
+        100,
+    )
+    body = officer.get(url(case, f"{order.pk}/")).content.decode()
+    assert "A fixed place at 53.41, -2.97" in body
+    assert "600 metres" in body  # clears beyond the radius plus the hysteresis
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"victim_device": "VIC-404"}, "no victim&#x27;s device with that serial number"),
+        ({"victim_device": "VIC-1", "latitude": "53.4", "longitude": "-2.9"}, "not both"),
+        ({}, "not both"),
+    ],
+)
+def test_a_victim_protection_needs_one_place(case, officer, order, fields, message):
+    device("VIC-1", kind="victim")
+    data = {
+        "action": "proximity",
+        "proximity-radius_m": "500",
+        **{f"proximity-{k}": v for k, v in fields.items()},
+    }
+    assert message in error_summary(officer.post(url(case, f"{order.pk}/"), data))
+    assert not order.proximities.exists()
+
+
 def test_an_unknown_action_is_a_400(case, officer, order):
     assert officer.post(url(case, f"{order.pk}/"), {"action": "drop"}).status_code == 400
 
@@ -410,6 +452,8 @@ def test_bad_query_parameters_are_never_a_500(ops, query):
     device("GPS-1")
     response = ops.get(f"/monitoring/devices/{query}")
     assert response.status_code == 200
+    if "state" in query:
+        assert "Choose a state from the list" in error_summary(response)
 
 
 def test_the_device_pages_are_for_operators_only(client_for, crc_practitioner):
@@ -499,3 +543,93 @@ def test_adding_a_device_from_the_page(ops):
         ops.post("/monitoring/devices/new/", {"serial": "GPS-900", "kind": "gps"})
     )
     assert "already recorded" in summary
+
+
+# -- hostile input ------------------------------------------------------------------------------
+
+hostile_text = st.one_of(
+    st.text(max_size=200),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=31), max_size=20),
+    st.sampled_from(
+        ["", " ", "0", "-1", "99999999999999999999999", "1e309", "NaN", "%00", "25:99", "[" * 5000]
+    ),
+)
+FUZZ = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+WEEK = [f"{side}_{day}" for day in range(7) for side in ("from", "to")]
+ORDER_FIELDS = [
+    "enforces",
+    "condition",
+    "starts_on_0",
+    "starts_on_1",
+    "starts_on_2",
+    "ends_on_0",
+    "ends_on_1",
+    "ends_on_2",
+    "curfew_latitude",
+    "curfew_longitude",
+    "curfew_address",
+    "curfew_buffer_m",
+    "case_version",
+    "submission_token",
+    *WEEK[:4],
+]
+ORDER_PAGE_FIELDS = {
+    "curfew": ["order_version", *WEEK[:4]],
+    "zone_geojson": [
+        f"polygon-{f}" for f in ("kind", "name", "geojson", "buffer_m", "order_version", "from_0")
+    ],
+    "zone_circle": [
+        f"circle-{f}" for f in ("kind", "name", "latitude", "longitude", "radius_m", "buffer_m")
+    ],
+    "zone_remove": ["zone", "order_version"],
+    "proximity": [
+        f"proximity-{f}"
+        for f in ("victim_device", "latitude", "longitude", "radius_m", "hysteresis_m")
+    ],
+    "end": ["on_0", "on_1", "on_2", "order_version"],
+}
+
+
+def test_the_new_order_form_never_answers_5xx(case, officer):
+    @FUZZ
+    @given(st.fixed_dictionaries({}, optional=dict.fromkeys(ORDER_FIELDS, hostile_text)))
+    def check(data: dict[str, str]) -> None:
+        assert officer.post(url(case, "new/"), data).status_code < 500, data
+
+    check()
+
+
+@pytest.mark.parametrize("action", sorted(ORDER_PAGE_FIELDS))
+def test_the_order_page_never_answers_5xx(case, officer, order, action):
+    @FUZZ
+    @given(
+        st.fixed_dictionaries(
+            {"action": st.just(action)},
+            optional=dict.fromkeys(ORDER_PAGE_FIELDS[action], hostile_text),
+        )
+    )
+    def check(data: dict[str, str]) -> None:
+        assert officer.post(url(case, f"{order.pk}/"), data).status_code < 500, data
+
+    check()
+
+
+@pytest.mark.parametrize("step", ["fit", "remove", "return_to_stock"])
+def test_the_device_steps_and_list_never_answer_5xx(ops, step):
+    tag = device()
+    fields = [f"{step}-{f}" for f in ("day_0", "day_1", "day_2", "time", "order", "device_version")]
+
+    @FUZZ
+    @given(
+        st.fixed_dictionaries({}, optional=dict.fromkeys(fields, hostile_text)),
+        st.fixed_dictionaries({}, optional=dict.fromkeys(["state", "page"], hostile_text)),
+    )
+    def check(data: dict[str, str], query: dict[str, str]) -> None:
+        assert ops.post(f"/monitoring/devices/{tag.pk}/{step}/", data).status_code < 500, data
+        assert ops.get("/monitoring/devices/", query).status_code < 500, query
+
+    check()

@@ -421,6 +421,7 @@ def test_a_circle_is_stored_as_a_circle(order, crc_practitioner):
         ("{not json", "not valid JSON"),
         ({"type": "LineString", "coordinates": [[0, 51], [1, 51]]}, "type"),
         ({"type": "Point", "coordinates": [0, 51]}, "needs a radius"),
+        ('{"type": "Polygon", "coordinates": ' + "[" * 5000 + "]" * 5000 + "}", "too deeply"),
     ],
 )
 def test_bad_geojson_is_refused_with_the_rules_message(order, crc_practitioner, geojson, words):

@@ -229,7 +229,9 @@ class OrderChangeForm(forms.Form):
     """Hidden fields every form that changes an order carries: the order version it was shown,
     and a one-use submission token."""
 
-    order_version = AsciiIntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    order_version = AsciiIntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     submission_token = forms.CharField(
         widget=forms.HiddenInput, required=False, max_length=64, strip=True
     )
@@ -323,6 +325,29 @@ class CircleZoneForm(_ZoneForm):
         }
 
 
+class ProximityForm(OrderChangeForm):
+    """Protect a victim: their own device (by serial number) or a fixed place, with an
+    exclusion radius and a hysteresis margin."""
+
+    victim_device = forms.CharField(
+        label="Serial number of the victim's device",
+        required=False,
+        max_length=40,
+        error_messages={"max_length": "The serial number must be 40 characters or fewer"},
+    )
+    latitude = CoordinateField(label="Latitude of the place", called="latitude")
+    longitude = CoordinateField(label="Longitude of the place", called="longitude")
+    radius_m = _metres("Exclusion radius (metres)", minimum=1, maximum=int(geo.MAX_ZONE_RADIUS_M))
+    hysteresis_m = _metres("Hysteresis (metres)", minimum=0, maximum=5000, initial=100)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("hysteresis_m") is None and not self.has_error("hysteresis_m"):
+            data["hysteresis_m"] = 100
+        data["victim_device"] = str(data.get("victim_device") or "").strip().upper()
+        return data
+
+
 class EndOrderForm(OrderChangeForm):
     on = GovukDateField(
         label="Last day of the order", label_for_errors="the last day", policy=ORDER_DATES
@@ -330,7 +355,7 @@ class EndOrderForm(OrderChangeForm):
 
 
 class ZoneRemoveForm(OrderChangeForm):
-    zone = AsciiIntegerField(min_value=1, widget=forms.HiddenInput)
+    zone = AsciiIntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
 # -- devices ----------------------------------------------------------------------------------
@@ -339,7 +364,9 @@ class ZoneRemoveForm(OrderChangeForm):
 class DeviceStepForm(forms.Form):
     """A device step: when it happened (not for a return to stock), and the order to fit to."""
 
-    device_version = AsciiIntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    device_version = AsciiIntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     day = GovukDateField(
         label="Date", label_for_errors="the date", policy=ORDER_DATES, required=False
     )

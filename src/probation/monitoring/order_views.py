@@ -32,6 +32,7 @@ from probation.monitoring.forms import (
     EndOrderForm,
     GeoJsonZoneForm,
     OrderForm,
+    ProximityForm,
     ZoneRemoveForm,
 )
 from probation.monitoring.models import EmOrder, Zone
@@ -190,6 +191,7 @@ _ORDER_FORMS: dict[str, Any] = {
     "zone_geojson": GeoJsonZoneForm,
     "zone_circle": CircleZoneForm,
     "zone_remove": ZoneRemoveForm,
+    "proximity": ProximityForm,
     "end": EndOrderForm,
 }
 _DONE = {
@@ -197,6 +199,7 @@ _DONE = {
     "zone_geojson": "Zone added.",
     "zone_circle": "Zone added.",
     "zone_remove": "Zone removed.",
+    "proximity": "Victim protection added.",
     "end": "Order ended.",
 }
 
@@ -206,6 +209,7 @@ def _order_forms(order: EmOrder) -> dict[str, Any]:
         "curfew": CurfewForm(initial=_curfew_initial(order)),
         "zone_geojson": GeoJsonZoneForm(initial=_order_initial(order), prefix="polygon"),
         "zone_circle": CircleZoneForm(initial=_order_initial(order), prefix="circle"),
+        "proximity": ProximityForm(initial=_order_initial(order), prefix="proximity"),
         "end": EndOrderForm(initial=_order_initial(order)),
         "remove_initial": _order_initial(order),
     }
@@ -229,6 +233,23 @@ def _apply(action: str, form: Any, order: EmOrder, by_user: Any) -> None:
             by_user=by_user,
             **guards,
         )
+    elif action == "proximity":
+        serial = data["victim_device"]
+        victim = selectors.victim_device(serial=serial) if serial else None
+        if serial and victim is None:
+            raise DomainError(
+                "There is no victim's device with that serial number", field="victim_device"
+            )
+        services.em_proximity_add(
+            order=order,
+            radius_m=data["radius_m"],
+            hysteresis_m=data["hysteresis_m"],
+            victim_device=victim,
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            by_user=by_user,
+            **guards,
+        )
     elif action == "zone_remove":
         zone = Zone.objects.filter(order=order, pk=data["zone"]).first()
         if zone is None:
@@ -238,7 +259,7 @@ def _apply(action: str, form: Any, order: EmOrder, by_user: Any) -> None:
         services.em_order_end(order=order, on=data["on"], by_user=by_user, **guards)
 
 
-_PREFIXES = {"zone_geojson": "polygon", "zone_circle": "circle"}
+_PREFIXES = {"zone_geojson": "polygon", "zone_circle": "circle", "proximity": "proximity"}
 _FIELDS = {"windows": "from_0", "on": "on"}
 
 

@@ -172,7 +172,7 @@ def _with_parts(orders: QuerySet[EmOrder]) -> QuerySet[EmOrder]:
         .prefetch_related(
             "curfew_windows",
             "zones",
-            "proximities",
+            "proximities__victim_device",
             Prefetch(
                 "devices",
                 queryset=Device.objects.filter(state=DeviceState.FITTED).order_by("serial"),
@@ -273,6 +273,11 @@ def in_stock_devices(*, provider_id: int, kind: str | None = None) -> QuerySet[D
     if kind:
         devices = devices.filter(kind=kind)
     return devices.order_by("serial")
+
+
+def victim_device(*, serial: str) -> Device | None:
+    """A victim's device by serial number (for protecting a victim on an order)."""
+    return Device.objects.filter(serial=serial, kind=DeviceKind.VICTIM).first()
 
 
 def fit_order_for(*, user: Any, order_id: int) -> EmOrder | None:

@@ -561,6 +561,11 @@ def _geometry(geojson: str | Mapping[str, Any], buffer_m: Any) -> dict[str, Any]
         )
     try:
         geo.zone_from_geojson(geojson, buffer_m=buffer_m)
+    except RecursionError:
+        # json.loads of thousands of nested brackets: never a 500 (the rules raise it as is).
+        raise InvalidInput(
+            "The GeoJSON is nested too deeply to be a zone", field="geojson"
+        ) from None
     except ValueError as error:
         raise InvalidInput(
             f"The GeoJSON is not a zone we can use: {error}", field="geojson"
