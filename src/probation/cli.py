@@ -951,6 +951,39 @@ def em_ingest(
         raise typer.Exit(code=2) from error
 
 
+@em_app.command("partitions")
+def em_partitions(
+    ahead: Annotated[
+        int, typer.Option("--ahead", min=0, max=366, help="Days ahead to have partitions for.")
+    ] = 7,
+    retain_days: Annotated[
+        int | None,
+        typer.Option(
+            "--retain-days",
+            min=1,
+            help="Days of telemetry to keep; older days are dropped. "
+            "Default: EM_TELEMETRY_RETAIN_DAYS (90).",
+        ),
+    ] = None,
+) -> None:
+    """Create the next days' telemetry partitions and drop the days past the retention (run
+    daily; as the owner role when MIGRATION_DATABASE_URL is set, like migrate)."""
+    from probation.monitoring.partitions import maintain_partitions, run_as_owner
+
+    arguments = ["em", "partitions", "--ahead", str(ahead)]
+    if retain_days is not None:
+        arguments += ["--retain-days", str(retain_days)]
+    if run_as_owner(arguments):
+        return
+    report = maintain_partitions(ahead=ahead, retain_days=retain_days)
+    console = _console()
+    if not report.partitioned:
+        console.print("Telemetry tables are not partitioned here (SQLite): retention only.")
+    console.print(f"Partitions created: {', '.join(report.created) or 'none needed'}.")
+    days = ", ".join(f"{d:%-d %B %Y}" for d in report.dropped_days)
+    console.print(f"Days dropped: {days or 'none'}; rows deleted: {report.rows_deleted:,}.")
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""

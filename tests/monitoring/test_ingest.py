@@ -7,9 +7,18 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
+from probation.core.models import AuditEvent
 from probation.monitoring.ingest import IncomingMessage, store_batch
 from probation.monitoring.models import Alert, DeadLetter, Device, DeviceEvent, Fix
+from probation.monitoring.partitions import (
+    TABLES,
+    day_partitions,
+    is_partitioned,
+    maintain_partitions,
+)
 from tests.factories import organisation
 from tests.monitoring.telemetry_setup import (
     HOME,
@@ -177,3 +186,87 @@ def test_the_same_sequence_at_another_time_is_another_reading() -> None:
     send(message("TAG-1", [fix(1, minutes(-5), HOME)]))
     send(message("TAG-1", [fix(1, minutes(-4), HOME)]))
     assert len(fixes_of(device)) == 2
+
+
+# ---- partitions and retention (probation/monitoring/partitions.py) --------------------------
+
+
+def table_of(fix_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tableoid::regclass::text FROM monitoring_fix WHERE id = %s", [fix_id]
+        )
+        return str(cursor.fetchone()[0])
+
+
+def a_fix_at(device: Device, at: dt.datetime, sequence: int = 1) -> Fix:
+    return Fix.objects.create(
+        device=device, sequence=sequence, recorded_at=at, received_at=at, latitude=1, longitude=1
+    )
+
+
+def test_the_telemetry_tables_are_partitioned_by_day_with_a_default_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's; SQLite keeps plain tables")
+    assert is_partitioned()
+    for table in TABLES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relkind FROM pg_class WHERE relname = %s", [f"{table}_default"])
+            assert cursor.fetchone() == ("r",)
+    maintain_partitions(ahead=2, retain_days=90)
+    today = timezone.now().astimezone(dt.UTC).date()
+    assert {today, today + dt.timedelta(days=1), today + dt.timedelta(days=2)} <= set(
+        day_partitions("monitoring_fix")
+    )
+    device = tag(em_order(), "TAG-1")
+    now = timezone.now()
+    assert table_of(a_fix_at(device, now).id) == f"monitoring_fix_p{now.astimezone(dt.UTC):%Y%m%d}"
+
+
+def test_a_fix_for_a_day_without_a_partition_waits_in_the_default_and_moves_in() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's; SQLite keeps plain tables")
+    device = tag(em_order(), "TAG-1")
+    today = timezone.now().astimezone(dt.UTC).date()
+    far = dt.datetime.combine(today + dt.timedelta(days=40), dt.time(9), tzinfo=dt.UTC)
+    stored = a_fix_at(device, far)
+    assert table_of(stored.id) == "monitoring_fix_default"
+    report = maintain_partitions(ahead=40, retain_days=90)
+    assert f"monitoring_fix_p{far:%Y%m%d}" in report.created
+    assert table_of(stored.id) == f"monitoring_fix_p{far:%Y%m%d}"
+    # And ingest's ON CONFLICT still sees it there.
+    again = store_batch([message("TAG-1", [fix(1, far, HOME)])], now=far)
+    assert (again.fixes_stored, again.duplicates) == (0, 1)
+
+
+def test_days_past_the_retention_are_dropped_and_audited() -> None:
+    device = tag(em_order(), "TAG-1")
+    today = timezone.now().astimezone(dt.UTC).date()
+    old_day = today - dt.timedelta(days=95)
+    kept_day = today - dt.timedelta(days=90)
+    if connection.vendor == "postgresql":
+        maintain_partitions(ahead=0, retain_days=200, today=old_day)  # makes old_day's partition
+    old = a_fix_at(device, dt.datetime.combine(old_day, dt.time(12), tzinfo=dt.UTC), 1)
+    kept = a_fix_at(device, dt.datetime.combine(kept_day, dt.time(0), tzinfo=dt.UTC), 2)
+    report = maintain_partitions(ahead=1, retain_days=90)
+    assert not Fix.objects.filter(id=old.id).exists()
+    assert Fix.objects.filter(id=kept.id).exists()
+    event = AuditEvent.objects.get(action="em.telemetry_dropped")
+    assert event.details["retain_days"] == 90
+    if connection.vendor == "postgresql":
+        assert old_day in report.dropped_days and kept_day not in report.dropped_days
+        assert f"monitoring_fix_p{old_day:%Y%m%d}" in event.details["tables"]
+        assert old_day.isoformat() in event.details["days"]
+    else:
+        assert report.rows_deleted == 1
+
+
+def test_nothing_dropped_nothing_audited() -> None:
+    maintain_partitions(ahead=1, retain_days=90)
+    assert not AuditEvent.objects.filter(action="em.telemetry_dropped").exists()
+
+
+@pytest.mark.parametrize(("ahead", "retain"), [(-1, 90), (367, 90), (7, 0)])
+def test_partition_arguments_are_bounded(ahead: int, retain: int) -> None:
+    with pytest.raises(ValueError):
+        maintain_partitions(ahead=ahead, retain_days=retain)
