@@ -103,7 +103,8 @@ def alert_for(*, for_user: Any, alert_id: int) -> Alert | None:
 def alert_queue(*, for_user: Any, kind: str = "", state: str = "") -> QuerySet[Alert]:
     """The open alerts (new or acknowledged) ``for_user`` may see, the most serious first and,
     within a severity, the newest first; optionally of one kind or one open state."""
-    alerts = alerts_visible_to(for_user).filter(state__in=OPEN_STATES)
+    # "Not resolved" (the same as new or acknowledged) is the open-queue index's own condition.
+    alerts = alerts_visible_to(for_user).exclude(state=AlertState.RESOLVED)
     if kind:
         alerts = alerts.filter(kind=kind)
     if state:
@@ -206,7 +207,8 @@ def open_alerts_for_officer(*, for_user: Any, case_ids: list[int]) -> QuerySet[A
     is how the responsible officer is told (``officer_notified_at`` records when)."""
     return (
         alerts_visible_to(for_user)
-        .filter(case_id__in=case_ids, state__in=OPEN_STATES)
+        .filter(case_id__in=case_ids)
+        .exclude(state=AlertState.RESOLVED)
         .select_related("case__person")
         .order_by("-raised_at", "-id")
     )
