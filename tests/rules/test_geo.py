@@ -411,3 +411,10 @@ def test_docstring_examples() -> None:
     result = doctest.testmod(geo, verbose=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_deeply_nested_json_is_refused_with_a_message_not_a_crash() -> None:
+    from probation.rules.geo import zone_from_geojson
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        zone_from_geojson("[" * 100_000 + "]" * 100_000)

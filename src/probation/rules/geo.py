@@ -251,6 +251,8 @@ def _load(geojson: str | Mapping[str, Any]) -> Mapping[str, Any]:
             geojson = json.loads(geojson)
         except json.JSONDecodeError as error:
             raise ValueError(f"geojson: not valid JSON ({error.msg} at {error.pos})") from None
+        except RecursionError:
+            raise ValueError("geojson: nested too deeply to be GeoJSON") from None
     if not isinstance(geojson, Mapping):
         raise ValueError("geojson: must be a GeoJSON object")
     return geojson
