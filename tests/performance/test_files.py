@@ -366,3 +366,27 @@ def test_a_quoted_empty_value_is_missing(tmp_path):
         f"{cohort}:2: person_id: missing",
         f"{cohort}:2: cohort: missing",
     ]
+
+
+def test_spaces_around_header_names_are_ignored(tmp_path):
+    cohort = write(
+        tmp_path,
+        "cohort.csv",
+        "person_id, index_date , cohort,contract_area\nA1,2016-01-05,2016Q1,C01\n",
+    )
+    inputs = files.read_measure_inputs(cohort, write(tmp_path, "o.csv", OFFENCE_HEADER))
+    assert inputs.cohort["index_date"].to_list() == [dt.date(2016, 1, 5)]
+
+
+def test_a_parquet_column_of_lists_is_a_message_not_a_traceback(tmp_path):
+    cohort = tmp_path / "cohort.parquet"
+    pl.DataFrame(
+        {
+            "person_id": [["A1"]],
+            "index_date": [dt.date(2016, 1, 5)],
+            "cohort": ["2016Q1"],
+            "contract_area": ["C01"],
+        }
+    ).write_parquet(cohort)
+    with pytest.raises(files.InputError, match="a column is not text, a date or a number"):
+        files.read_cohort(cohort)

@@ -250,24 +250,33 @@ def _read_text_columns(
         return _Raw(frame=frame.with_row_index(_POSITION), unit="line")
     frame = _read_parquet(path)
     _check_columns(name, frame.columns, required, optional, line=None)
-    as_text = frame.select(_as_text(frame, column) for column in frame.columns)
+    try:
+        as_text = frame.select(_as_text(frame, column) for column in frame.columns)
+    except pl.exceptions.PolarsError:
+        types = ", ".join(f"{column} ({dtype})" for column, dtype in frame.schema.items())
+        raise InputError(
+            [Problem(name, None, f"a column is not text, a date or a number: {types}")]
+        ) from None
     return _Raw(frame=as_text.with_row_index(_POSITION), unit="row")
 
 
 def _csv_columns(path: Path) -> list[str]:
+    """The header's column names, without spaces around them."""
     try:
-        return pl.read_csv(path, n_rows=0, infer_schema=False).columns
+        names = pl.read_csv(path, n_rows=0, infer_schema=False).columns
     except pl.exceptions.NoDataError:
         raise InputError([Problem(str(path), 1, "empty file: a header line is required")]) from None
-    except (pl.exceptions.ComputeError, OSError) as error:
+    except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError([Problem(str(path), None, _unreadable("CSV", error))]) from None
+    return [name.strip() for name in names]
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except (pl.exceptions.ComputeError, OSError) as error:
+    except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError([Problem(str(path), None, _unreadable("CSV", error))]) from None
+    frame.columns = [name.strip() for name in frame.columns]
     return frame.with_columns(_trimmed(pl.all()))
 
 
