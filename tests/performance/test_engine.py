@@ -333,14 +333,22 @@ def test_engine_counts_equal_brute_force_per_person(members, offences):
     assert got == expected
 
     result = engine.measure(cohort, offence_frame(*offences))
-    totals = result.filter(pl.col("contract_area").is_null())
-    for cohort_name, size, reoffenders, reoffences in totals.select(
-        "cohort", "cohort_size", "reoffenders", "reoffences"
-    ).iter_rows():
-        mine = [v for k, v in expected.items() if k[1] == cohort_name]
-        assert size == len(mine)
-        assert reoffenders == sum(1 for v in mine if v[2] > 0)
-        assert reoffences == sum(v[2] for v in mine)
+    brute: dict[tuple[str, str | None], list[int]] = {}
+    for (_, cohort_name), (_, area, count) in expected.items():
+        for key in ((cohort_name, area), (cohort_name, None)):
+            brute.setdefault(key, []).append(count)
+    got_rows = {
+        (row["cohort"], row["contract_area"]): (
+            row["cohort_size"],
+            row["reoffenders"],
+            row["reoffences"],
+        )
+        for row in result.iter_rows(named=True)
+    }
+    assert got_rows == {
+        key: (len(counts), sum(1 for c in counts if c > 0), sum(counts))
+        for key, counts in brute.items()
+    }
 
 
 def test_fingerprint_is_the_documented_canonical_form():
