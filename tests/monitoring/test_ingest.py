@@ -4,11 +4,14 @@ out-of-order uploads, the device's last sighting (issue 11, "Ingest")."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from probation.core.models import AuditEvent
 from probation.monitoring.ingest import IncomingMessage, store_batch
@@ -19,7 +22,7 @@ from probation.monitoring.partitions import (
     is_partitioned,
     maintain_partitions,
 )
-from tests.factories import organisation
+from tests.factories import UserFactory, organisation
 from tests.monitoring.telemetry_setup import (
     HOME,
     INSIDE_ZONE,
@@ -270,3 +273,130 @@ def test_nothing_dropped_nothing_audited() -> None:
 def test_partition_arguments_are_bounded(ahead: int, retain: int) -> None:
     with pytest.raises(ValueError):
         maintain_partitions(ahead=ahead, retain_days=retain)
+
+
+# ---- the HTTP batch endpoint (probation/monitoring/ingest_views.py) --------------------------
+
+TELEMETRY_URL = "/monitoring/telemetry"
+
+
+def gateway(
+    organisation_code: str = "EMS", roles: tuple[str, ...] = ("monitoring_operator",)
+) -> APIClient:
+    user = UserFactory(organisation=organisation(organisation_code), roles=list(roles))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def now_fix(seq: int, where: tuple[float, float] = HOME) -> Any:
+    return fix(seq, timezone.now() - dt.timedelta(minutes=1), where)
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_gateway_posts_a_batch_and_gets_the_counts(compact: bool) -> None:
+    device = tag(em_order(), "TAG-1")
+    body = message("TAG-1", [now_fix(1), now_fix(2)], compact=compact).payload
+    content_type = "text/plain" if compact else "application/json"
+    response = gateway().post(TELEMETRY_URL, body, content_type=content_type)
+    assert response.status_code == 202
+    assert response.json()["fixes_stored"] == 2
+    assert Fix.objects.filter(device=device).count() == 2
+    again = gateway().post(TELEMETRY_URL, body, content_type=content_type)
+    assert (again.status_code, again.json()["fixes_stored"], again.json()["duplicates"]) == (
+        202,
+        0,
+        2,
+    )
+
+
+def test_a_json_list_carries_several_devices_and_bad_items_are_reported() -> None:
+    tag(em_order(), "TAG-1")
+    tag(em_order(), "TAG-2")
+    good = json.loads(message("TAG-1", [now_fix(1)]).payload)
+    other = json.loads(message("TAG-2", [now_fix(5), now_fix(6, (95.0, 0.0))]).payload)
+    response = gateway().post(
+        TELEMETRY_URL, json.dumps([good, other]), content_type="application/json"
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["fixes_stored"], body["dead_letters"]) == (2, 1)
+    assert body["reasons"] == ["TAG-2: lat: must be between -90 and 90 (an impossible position)"]
+    assert DeadLetter.objects.get().source == TELEMETRY_URL
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"hello", "text/plain", 400),
+        (b"", "application/json", 400),
+        (b"EM1,TAG-1\n" + b"F,1,1,1,1,\n" * 30_000, "text/plain", 400),
+        (b"<xml/>", "application/xml", 415),
+    ],
+)
+def test_a_bad_body_is_a_problem_never_a_500(body: bytes, content_type: str, status: int) -> None:
+    tag(em_order(), "TAG-1")
+    response = gateway().post(TELEMETRY_URL, body, content_type=content_type)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status and problem["instance"] == TELEMETRY_URL
+    if status == 400:
+        assert problem["errors"]
+
+
+def test_an_unknown_device_only_is_a_400_naming_it_and_kept_as_a_dead_letter() -> None:
+    response = gateway().post(
+        TELEMETRY_URL, message("GHOST-1", [now_fix(1)]).payload, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "GHOST-1: unknown device" in response.json()["errors"][0]["message"]
+    assert DeadLetter.objects.get().device_serial == "GHOST-1"
+
+
+@pytest.mark.parametrize(
+    ("organisation_code", "roles", "status"),
+    [
+        ("NPS", ("monitoring_operator",), 403),
+        ("EMS", ("practitioner",), 403),
+        ("CRC-C08", ("practitioner",), 403),
+    ],
+)
+def test_only_a_providers_gateway_may_send(
+    organisation_code: str, roles: tuple[str, ...], status: int
+) -> None:
+    tag(em_order(), "TAG-1")
+    client = gateway(organisation_code, roles)
+    response = client.post(
+        TELEMETRY_URL, message("TAG-1", [now_fix(1)]).payload, content_type="application/json"
+    )
+    assert response.status_code == status
+    assert not Fix.objects.exists()
+
+
+def test_no_token_is_a_401_and_a_session_is_not_enough(db: Any) -> None:
+    tag(em_order(), "TAG-1")
+    body = message("TAG-1", [now_fix(1)]).payload
+    assert APIClient().post(TELEMETRY_URL, body, content_type="application/json").status_code == 401
+    signed_in = APIClient()
+    signed_in.force_login(
+        UserFactory(organisation=organisation("EMS"), roles=["monitoring_operator"])
+    )
+    assert signed_in.post(TELEMETRY_URL, body, content_type="application/json").status_code == 401
+
+
+def test_a_database_failure_is_a_503_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from probation.monitoring import ingest_views
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(ingest_views, "store_batch", down)
+    response = gateway().post(
+        TELEMETRY_URL, message("TAG-1", [now_fix(1)]).payload, content_type="application/json"
+    )
+    assert response.status_code == 503
+    assert response.json()["type"].endswith("/telemetry-not-stored")

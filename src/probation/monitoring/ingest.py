@@ -48,6 +48,8 @@ from probation.monitoring.payloads import (
     serial_from_topic,
 )
 
+MAX_REASONS = 20
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
@@ -68,6 +70,8 @@ class IngestResult:
     dead_letters: int = 0
     alerts_raised: int = 0
     devices: set[int] = field(default_factory=set)
+    # The first few dead letters' reasons (the HTTP endpoint tells the gateway).
+    reasons: list[str] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
         self.messages += other.messages
@@ -306,6 +310,10 @@ def store_batch(
     result.events_stored = len(new_events)
     result.duplicates = submitted - len(new_fixes) - len(new_events)
     result.dead_letters = len(collected.dead)
+    result.reasons = [
+        f"{d.device_serial}: {d.reason}" if d.device_serial else d.reason
+        for d in collected.dead[:MAX_REASONS]
+    ]
     by_id = {d.id: d for d in devices.values()}
     fixes_by_device: dict[int, list[FixItem]] = defaultdict(list)
     for device_id, sequence, recorded_at, _now, lat, lon, acc in fix_rows:

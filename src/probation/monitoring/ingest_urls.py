@@ -1,5 +1,10 @@
-"""The HTTP batch endpoint for telemetry, the fallback when MQTT is unavailable."""
+"""The HTTP batch endpoint for telemetry, the fallback when MQTT is unavailable
+(``docs/how-to/publish-telemetry.md``)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from probation.monitoring.ingest_views import TelemetryBatchView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("monitoring/telemetry", TelemetryBatchView.as_view(), name="telemetry"),
+]
