@@ -32,6 +32,7 @@ OUT = (
 BOX = (-7.0, 49.8, 2.1, 56.0)
 
 # Towns and cities (longitude, latitude to about 100 m), from public gazetteers.
+# fmt: off
 TOWNS: dict[str, tuple[float, float]] = {
     "Newcastle upon Tyne": (-1.6178, 54.9783), "Sunderland": (-1.3822, 54.9069),
     "Gateshead": (-1.6020, 54.9527), "North Shields": (-1.4496, 55.0097),
@@ -96,6 +97,7 @@ TOWNS: dict[str, tuple[float, float]] = {
     "Shrewsbury": (-2.7531, 52.7073), "Aberystwyth": (-4.0829, 52.4153),
     "Bangor": (-4.1297, 53.2274), "Carmarthen": (-4.3066, 51.8576),
 }
+# fmt: on
 
 
 def decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:
