@@ -9,11 +9,11 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PEOPLE ?= 3000
 
-.PHONY: run test setup python-deps assets pdf-libs browser check lint imports typecheck migrations-check pytest demo serve clean
+.PHONY: run test setup python-deps assets pdf-libs browser broker check lint imports typecheck migrations-check pytest demo serve clean
 
-run: setup demo serve
+run: setup broker demo serve
 
-test: setup browser check pytest
+test: setup browser broker check pytest
 
 setup: python-deps assets pdf-libs
 
@@ -43,6 +43,11 @@ browser:
 	  { echo "Installing Debian's chromium for the browser tests"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	    || { echo "Could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+
+# Mosquitto, the MQTT broker electronic monitoring telemetry arrives on (MQTT_URL): started when
+# nothing answers on 127.0.0.1:1883, installed from Debian when missing.
+broker:
+	@bash scripts/start-mosquitto.sh
 
 demo:
 	$(BIN)/probation demo --people $(PEOPLE)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ADMIN="${PGADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-DB=probation_roles_check
+DB="${ROLES_CHECK_DB:-probation_roles_check}"
 HOSTPORT=127.0.0.1:5432
 
 psql -q "$ADMIN" -v ON_ERROR_STOP=1 2>/dev/null <<SQL
@@ -32,5 +32,20 @@ for statement in "TRUNCATE core_auditevent" "DELETE FROM core_auditevent" \
     echo "FAILED: the application role could run: $statement"; exit 1
   fi
 done
+# Telemetry partitions (docs/how-to/publish-telemetry.md): made by the owner, and the
+# application role may add to and read them, including days made after the migration.
+.venv/bin/probation em partitions --ahead 10 > /dev/null
+LATEST="monitoring_fix_p$(date -u -d '+10 days' +%Y%m%d)"
+psql -q "$DATABASE_URL" -v ON_ERROR_STOP=1 > /dev/null <<SQL
+SELECT count(*) FROM $LATEST;
+SELECT count(*) FROM monitoring_fix_default;
+INSERT INTO monitoring_fix (device_id, sequence, recorded_at, received_at, latitude, longitude)
+  VALUES (0, 0, now() + interval '10 days', now(), 0, 0);
+DELETE FROM monitoring_fix WHERE device_id = 0;
+SQL
+if psql -q "$DATABASE_URL" -c "DROP TABLE $LATEST" 2>/dev/null; then
+  echo "FAILED: the application role could drop a telemetry partition"; exit 1
+fi
+
 echo "Database roles: the application role owns nothing and cannot erase or edit the audit."
 psql -q "$ADMIN" -c "DROP DATABASE $DB"
