@@ -218,3 +218,27 @@ def test_a_section_for_another_device_than_the_topic_is_refused() -> None:
 )
 def test_serial_from_topic(topic: str, serial: str | None) -> None:
     assert serial_from_topic(topic) == serial
+
+
+def test_the_documented_examples_are_read_as_documented() -> None:
+    """docs/how-to/publish-telemetry.md: its JSON and compact examples are the same items."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs/how-to/publish-telemetry.md").read_text()
+    json_example = re.search(r"```json\n(.*?)```", doc, re.DOTALL)
+    compact_example = re.search(r"```text\n(.*?)```", doc, re.DOTALL)
+    assert json_example and compact_example
+    later = dt.datetime(2026, 3, 5, 21, 20, tzinfo=dt.UTC)
+    parsed = [
+        parse_payload(example.group(1).encode(), now=later, retain_days=90)
+        for example in (json_example, compact_example)
+    ]
+    for each in parsed:
+        assert each.refusals == []
+        [device] = each.devices
+        assert device.serial == "GPS-0001"
+        assert [f.sequence for f in device.fixes] == [1041, 1042]
+        assert device.fixes[0].recorded_at == dt.datetime(2026, 3, 5, 21, 14, tzinfo=dt.UTC)
+        assert device.events[0].kind == "battery_low" and device.events[0].value == 9
+    assert parsed[0].devices[0].fixes == parsed[1].devices[0].fixes
