@@ -18,7 +18,9 @@ Allocation (:mod:`probation.demo.allocation`) follows in the same chunk: each ca
 court held by the NPS with no officer, its tier is computed, the allocation machinery sifts it and
 a manager assigns it (but the backlog), then the cases that ended are closed and access lists
 written. :mod:`probation.demo.escalations` adds escalations and transfers in every state at the
-end. A later capability (contacts, EM...) adds its
+end. Electronic monitoring (:mod:`probation.demo.monitoring`) adds orders, devices, a day of
+telemetry and its alerts in a chunk step, and spare devices, alerts in every state and last
+month's reconciled claim at the end. A later capability adds its
 own step with :func:`add_step`, reading ``chunk.profiles``, ``chunk.cases`` and
 ``chunk.sentences``, and a :func:`add_reset_step` that empties its tables before the case data is
 deleted.
@@ -62,6 +64,7 @@ from probation.demo.allocation import (
 from probation.demo.enforcement import step_enforcement_journeys
 from probation.demo.escalations import step_escalations_and_transfers
 from probation.demo.hearings import step_todays_hearings
+from probation.demo.monitoring import reset_monitoring, step_em_finish, step_em_orders
 from probation.demo.profiles import make_profile, step_plan
 from probation.demo.reoffending import reset_performance, step_pbr_runs, step_proven_offences
 from probation.demo.risk import step_risk
@@ -393,6 +396,7 @@ CHUNK_STEPS: list[ChunkStep] = [
     step_first_appointments,
     step_closures,
     step_contacts,
+    step_em_orders,
     step_case_access,
 ]
 
@@ -412,6 +416,7 @@ FINISH_STEPS: list[WorldStep] = [
     step_todays_hearings,
     step_proven_offences,
     step_pbr_runs,
+    step_em_finish,
     step_audit,
     step_analyze,
 ]
@@ -434,6 +439,7 @@ def reset_allocation() -> None:
 
 # Run first by reset_world(): later capabilities empty their own tables here.
 RESET_STEPS: list[Callable[[], None]] = [
+    reset_monitoring,
     reset_performance,
     reset_supervision,
     reset_allocation,

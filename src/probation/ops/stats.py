@@ -128,6 +128,7 @@ def _register_builtin() -> None:
         *_allocation_stats(),
         *_supervision_stats(),
         *_performance_stats(),
+        *_monitoring_stats(),
     ]
     existing = dict(_REGISTRY)
     _REGISTRY.clear()
@@ -367,4 +368,68 @@ def _performance_stats() -> list[tuple[str, StatFunction]]:
         ("baselines", baselines),
         ("pbr_runs_by_quarter", runs_by_quarter),
         ("pbr_latest_final_run_areas", latest_final_results),
+    ]
+
+
+def _monitoring_stats() -> list[tuple[str, StatFunction]]:
+    """Electronic monitoring (``docs/domain/electronic-monitoring.md``): orders by status and by
+    what they enforce, devices by state, alerts by kind and by state, people's statuses, and last
+    month's device-days: billable by the ledger, and claimed, accepted and rejected by the latest
+    claim of each provider."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from probation.monitoring.billing import billable_device_days
+    from probation.monitoring.models import (
+        Alert,
+        AlertKind,
+        AlertState,
+        Device,
+        DeviceState,
+        EmOrder,
+        OrderStatus,
+        PersonStatus,
+        ProviderClaim,
+    )
+
+    def orders() -> dict[str, int]:
+        by_status = dict.fromkeys(OrderStatus.values, 0) | group_count(
+            EmOrder.objects.all(), "status"
+        )
+        by_kind = group_count(EmOrder.objects.all(), "requirement__kind", empty="condition")
+        return (
+            {"total": sum(by_status.values())}
+            | by_status
+            | {f"for_{k}": n for k, n in by_kind.items()}
+        )
+
+    def devices() -> dict[str, int]:
+        return dict.fromkeys(DeviceState.values, 0) | group_count(Device.objects.all(), "state")
+
+    def alerts_by_kind() -> dict[str, int]:
+        return dict.fromkeys(AlertKind.values, 0) | group_count(Alert.objects.all(), "kind")
+
+    def alerts_by_state() -> dict[str, int]:
+        return dict.fromkeys(AlertState.values, 0) | group_count(Alert.objects.all(), "state")
+
+    def last_month_device_days() -> dict[str, int]:
+        month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        latest: dict[int, ProviderClaim] = {}
+        for claim in ProviderClaim.objects.filter(month=month).order_by("uploaded_at", "id"):
+            latest[claim.provider_id] = claim
+        return {
+            "billable": billable_device_days(month=month),
+            "claimed": sum(c.days_claimed for c in latest.values()),
+            "accepted": sum(c.days_accepted for c in latest.values()),
+            "rejected": sum(c.days_rejected for c in latest.values()),
+        }
+
+    return [
+        ("em_orders", orders),
+        ("em_devices_by_state", devices),
+        ("em_alerts_by_kind", alerts_by_kind),
+        ("em_alerts_by_state", alerts_by_state),
+        ("em_person_statuses", lambda: group_count(PersonStatus.objects.all(), "kind")),
+        ("em_device_days_last_month", last_month_device_days),
     ]
