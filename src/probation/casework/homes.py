@@ -20,6 +20,8 @@ from probation.enforcement.recall_selectors import is_recall_decider, is_recall_
 from probation.enforcement.selectors import is_enforcement_officer
 from probation.enforcement.sfo_selectors import may_see_sfo_counts
 from probation.monitoring.alert_selectors import may_work_alerts
+from probation.monitoring.selectors import may_manage_devices
+from probation.performance.access import may_read_contract_figures
 from probation.people.selectors import can_read_cases
 from probation.workforce.models import RoleCode
 
@@ -129,6 +131,16 @@ def _enforcement_items(user: Any) -> list[NavigationItem]:
     return items
 
 
+def _contract_items(user: Any) -> list[NavigationItem]:
+    """Payment by results for those who read contract figures: statements and indicators."""
+    if not may_read_contract_figures(user):
+        return []
+    return [
+        NavigationItem("Statements", reverse("performance:statements"), "statements"),
+        NavigationItem("Indicators", reverse("performance:indicators"), "indicators"),
+    ]
+
+
 def navigation_items(user: Any) -> list[NavigationItem]:
     """The service navigation for ``user``: only what the user's roles can use."""
     items = _home_items(user) + _casework_items(user)
@@ -139,6 +151,9 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         items.append(
             NavigationItem("Monitoring alerts", reverse("monitoring:alert-queue"), "monitoring")
         )
+    if may_manage_devices(user):
+        items.append(NavigationItem("Devices", reverse("monitoring:devices"), "devices"))
+    items += _contract_items(user)
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
     if user.has_role(RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):
