@@ -136,15 +136,17 @@ def test_four_people_better_than_baseline_earn_the_reoffenders_avoided() -> None
     assert result.outcome_deduction == Decimal("0.00")
 
 
-def test_a_provisional_run_computes_everything_and_pays_nothing() -> None:
+def test_a_provisional_run_computes_everything_pays_nothing_and_compares_nothing() -> None:
+    """Part of the follow-up would look like an improvement: the same cohort is "improved" in
+    a final run, and not assessed (with its figures) in a provisional one."""
     members = _members([("C02", 20, 0), ("C02", 40, 0), ("C02", 60, 0), ("C02", 80, 0)])
-    [result] = area_results(
-        run=_run(provisional=True),
-        members=members,
-        baselines=_keyed(_baseline("C02")),
-        terms=_keyed(_terms("C02")),
-    )
-    assert result.binary_direction == "improved"
+    keyed = {"baselines": _keyed(_baseline("C02")), "terms": _keyed(_terms("C02"))}
+    [final] = area_results(run=_run(), members=members, **keyed)
+    [result] = area_results(run=_run(provisional=True), members=members, **keyed)
+    assert final.binary_direction == "improved"
+    assert result.binary_direction == result.frequency_direction == "not_assessed"
+    assert result.expected_reoffenders == final.expected_reoffenders
+    assert result.binary_z == final.binary_z
     assert (result.outcome_payment, result.outcome_deduction) == (0, 0)
 
 

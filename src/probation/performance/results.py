@@ -173,6 +173,13 @@ def area_result(
             provisional=bool(run.provisional),
         )
         payment, deduction = amounts.payment, amounts.deduction
+    if run.provisional:
+        # Part of the follow-up against a fully followed-up baseline would make every area look
+        # better than it is: a provisional result states its figures and compares nothing yet.
+        binary_direction = frequency_direction = Direction.NOT_ASSESSED.value
+    else:
+        binary_direction = binary.direction if binary else Direction.NOT_ASSESSED.value
+        frequency_direction = frequency.direction if frequency else Direction.NOT_ASSESSED.value
     return AreaResult(
         run=run,
         contract_area_id=contract_area_id,
@@ -187,11 +194,11 @@ def area_result(
         expected_reoffenders=binary.expected if binary else None,
         variance=binary.variance if binary else None,
         binary_z=binary.z if binary else None,
-        binary_direction=binary.direction if binary else Direction.NOT_ASSESSED.value,
+        binary_direction=binary_direction,
         expected_reoffences=frequency.expected if frequency else None,
         frequency_variance=frequency.variance if frequency else None,
         frequency_z=frequency.z if frequency else None,
-        frequency_direction=frequency.direction if frequency else Direction.NOT_ASSESSED.value,
+        frequency_direction=frequency_direction,
         outcome_payment=payment,
         outcome_deduction=deduction,
     )
