@@ -244,6 +244,14 @@ def test_quarters_to_run_are_the_final_ones_with_crc_events_and_the_latest_ended
     assert quarters_to_run(events, as_of=as_of) == [Quarter(2023, 1), Quarter(2025, 1)]
 
 
+def test_the_demo_runs_only_the_latest_four_final_quarters() -> None:
+    days = [dt.date(2021, month, 15) for month in range(1, 13)]
+    days += [dt.date(2022, month, 15) for month in range(1, 13)]
+    events = pl.DataFrame({"index_date": days, "paid_by_results": [True] * len(days)})
+    quarters = quarters_to_run(events, as_of=dt.date(2025, 6, 2))
+    assert quarters == [Quarter(2022, n) for n in (1, 2, 3, 4)] + [Quarter(2025, 1)]
+
+
 # --- The demo world --------------------------------------------------------------------------
 
 PEOPLE = 300
