@@ -984,6 +984,92 @@ def em_partitions(
     console.print(f"Days dropped: {days or 'none'}; rows deleted: {report.rows_deleted:,}.")
 
 
+@em_app.command("simulate")
+def em_simulate(
+    tags: Annotated[
+        int, typer.Option("--tags", min=1, max=200_000, help="How many fitted devices to simulate.")
+    ] = 10,
+    interval: Annotated[
+        float, typer.Option("--interval", min=1, help="Seconds between a tag's fixes or readings.")
+    ] = 60.0,
+    violations: Annotated[
+        str,
+        typer.Option(
+            "--violations",
+            help="Violations to inject, comma-separated, each optionally with a count: "
+            "exclusion, curfew, tamper, battery, gap (e.g. exclusion,curfew:2,gap).",
+        ),
+    ] = "",
+    duration: Annotated[
+        float, typer.Option("--duration", min=1, help="Seconds the run lasts.")
+    ] = 600.0,
+    rate: Annotated[
+        float,
+        typer.Option("--rate", min=0, help="At most this many messages a second (0: no cap)."),
+    ] = 0.0,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, max=1_000, help="Items a message (a tag's upload).")
+    ] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the trails and injections.")] = 2014,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write what was injected here, as JSON.")
+    ] = None,
+) -> None:
+    """Publish realistic telemetry for fitted devices of the database over MQTT (MQTT_URL): at
+    home overnight and in curfew, moving by day, with the violations asked for; prints what it
+    injected (device and time of each) so the alerts can be scored against it.
+
+    Watch it live: run ``probation em ingest`` in another terminal first, then open the
+    monitoring operator's alert queue."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    from probation.monitoring import simulator
+
+    console = _console()
+    try:
+        wanted = simulator.parse_violations(violations)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=2) from None
+    chosen = simulator.tags_from_database(tags)
+    if not chosen:
+        console.print(
+            "[red]No fitted device on an active order: build the demo world (probation demo) "
+            "or fit a device first.[/red]"
+        )
+        raise typer.Exit(code=1)
+    plan = simulator.plan_run(
+        chosen,
+        start=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1),
+        duration=dt.timedelta(seconds=duration),
+        interval=dt.timedelta(seconds=interval),
+        violations=wanted,
+        batch=batch,
+        no_signal_after=dt.timedelta(minutes=settings.EM_NO_SIGNAL_MINUTES),
+        seed=seed,
+    )
+    console.print(
+        f"Simulating {len(chosen):,} tag(s) for {duration:,.0f} s: {len(plan.messages):,} "
+        f"message(s), {plan.fixes:,} fix(es), {plan.events:,} event(s) to {settings.MQTT_URL}."
+    )
+    for line in plan.skipped:
+        console.print(f"[yellow]Not injected: {line}[/yellow]")
+    try:
+        published = simulator.publish(plan.messages, url=settings.MQTT_URL, rate=rate)
+    except (OSError, ValueError) as error:
+        console.print(f"[red]Cannot publish to {settings.MQTT_URL}: {error}[/red]")
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        console.print("[yellow]Stopped: the report below counts the whole plan.[/yellow]")
+        published = None
+    result = plan.report(published=published)
+    console.print(json.dumps(result, indent=2), soft_wrap=True, markup=False)
+    if report is not None:
+        simulator.write_report(str(report), result)
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (as the owner role when MIGRATION_DATABASE_URL is set)."""

@@ -294,3 +294,53 @@ def test_published_over_mqtt_with_qos_1_on_each_devices_topic() -> None:
         listener.disconnect()
     assert sent == len(plan.messages)
     assert sorted(received) == sorted((m.topic, m.payload()) for m in plan.messages)
+
+
+# ---- the command ----------------------------------------------------------------------------
+
+
+def test_the_command_refuses_an_unknown_violation() -> None:
+    from typer.testing import CliRunner
+
+    from probation.cli import app
+
+    result = CliRunner().invoke(app, ["em", "simulate", "--violations", "speeding"])
+    assert result.exit_code == 2
+    assert "'speeding' is not one of" in result.output
+
+
+@pytest.mark.django_db
+def test_the_command_needs_fitted_devices() -> None:
+    from typer.testing import CliRunner
+
+    from probation.cli import app
+
+    result = CliRunner().invoke(app, ["em", "simulate", "--tags", "5"])
+    assert result.exit_code == 1
+    assert "No fitted device" in result.output
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not broker_running(), reason="no MQTT broker at MQTT_URL")
+def test_the_command_publishes_and_writes_its_report(crc_practitioner: Any, tmp_path: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from probation.cli import app
+
+    fitted_tag(em_case(crc_practitioner), "CLI-1", curfew_night=False, zone=True)
+    report = tmp_path / "run.json"
+    result = CliRunner().invoke(
+        app,
+        ["em", "simulate", "--tags", "3", "--interval", "1", "--duration", "3", "--violations",
+         "tamper", "--report", str(report)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = json.loads(report.read_text())
+    assert written["tags"] == 1
+    assert (
+        written["messages"] == written["fixes"] + written["events"] - 1 or written["messages"] > 0
+    )
+    assert [v["kind"] for v in written["violations"]] == ["tamper"]
+    assert written["violations"][0]["device"] == "CLI-1"
