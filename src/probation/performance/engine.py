@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 
 import polars as pl
 
@@ -199,9 +200,10 @@ def fingerprint(*frames: pl.DataFrame) -> str:
         canonical = frame.select(names)
         if names:
             canonical = canonical.sort(names)
-        body = canonical.write_csv(
-            include_header=False, separator=",", quote_char='"', line_terminator="\n"
-        ).encode()
-        digest.update(f"{header}\n{frame.height}\n{len(body)}\n".encode())
-        digest.update(body)
+        body = io.BytesIO()  # bytes straight from Polars: no str, no second copy
+        canonical.write_csv(
+            body, include_header=False, separator=",", quote_char='"', line_terminator="\n"
+        )
+        digest.update(f"{header}\n{frame.height}\n{body.tell()}\n".encode())
+        digest.update(body.getbuffer())
     return digest.hexdigest()
