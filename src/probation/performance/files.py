@@ -451,11 +451,15 @@ def _checked(
         problems = [
             Problem(name, int(line), str(reason), raw.unit) for line, reason in found.iter_rows()
         ]
-    keep = ~invalid if skip_invalid else pl.col("person_id").is_not_null()
-    frame = evaluated.filter(keep).select(
+    columns = [
         pl.col(f"{_TYPED}{column}" if column in typed else column).cast(dtype).alias(column)
         for column, dtype in schema.items()
-    )
+    ]
+    if not failed.height:  # the usual case: nothing to leave out, nothing to copy
+        frame = evaluated.select(columns)
+    else:
+        keep = ~invalid if skip_invalid else pl.col("person_id").is_not_null()
+        frame = evaluated.lazy().filter(keep).select(columns).collect()
     return Loaded(frame=frame, problems=problems, skipped=failed.height if skip_invalid else 0)
 
 
