@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from probation.core.models import AuditEvent
-from probation.monitoring.detection import STATE_HORIZON, no_signal_sweep
+from probation.monitoring.detection import no_signal_sweep, state_horizon
 from probation.monitoring.models import Alert, Device, RuleState, VictimProximity
 from tests.monitoring.telemetry_setup import (
     HOME,
@@ -108,7 +108,7 @@ def test_a_late_fix_joining_an_episode_raises_nothing_more() -> None:
     # Out of order: an earlier fix, also inside, and one outside in the same episode's middle.
     send(message("TAG-1", [fix(2, minutes(-20), INSIDE_ZONE)]))
     assert len(alerts()) == 1
-    assert RuleState.objects.get(rule__startswith="zone:").state["marks"][1][1] == 2
+    assert RuleState.objects.get(rule__startswith="zone:").state["seq"] == [1, 2, 3]
 
 
 def test_a_zone_applies_only_during_its_timetable() -> None:
@@ -309,7 +309,7 @@ def test_states_forget_what_is_older_than_the_horizon() -> None:
     order = em_order()
     exclusion_zone(order)
     tag(order, "TAG-1")
-    old = NOW - STATE_HORIZON - dt.timedelta(minutes=10)
+    old = NOW - state_horizon() - dt.timedelta(minutes=10)
     send(
         message(
             "TAG-1",
@@ -320,5 +320,4 @@ def test_states_forget_what_is_older_than_the_horizon() -> None:
             ],
         )
     )
-    marks = RuleState.objects.get().state["marks"]
-    assert [m[1] for m in marks] == [3]
+    assert RuleState.objects.get().state["seq"] == [3]

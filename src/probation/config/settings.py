@@ -325,6 +325,9 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="probation.supervision.reminders.Co
 MQTT_URL = env.str("MQTT_URL", default="mqtt://127.0.0.1:1883")
 # Policy: a fitted device silent for longer than this raises a "no signal" alert.
 EM_NO_SIGNAL_MINUTES = env.int("EM_NO_SIGNAL_MINUTES", default=30)
+# Detection remembers each rule's observations this long, so that a late upload is judged in
+# its place; an upload later still is judged as if new (probation/monitoring/detection.py).
+EM_STATE_HORIZON_MINUTES = env.int("EM_STATE_HORIZON_MINUTES", default=60)
 # Telemetry (fixes and device events) is kept this many days; `probation em partitions` drops
 # older days whole. Uploads recorded before it are refused (dead letters).
 EM_TELEMETRY_RETAIN_DAYS = env.int("EM_TELEMETRY_RETAIN_DAYS", default=90)

@@ -20,9 +20,11 @@ against the address buffer), ``curfew:rf`` (home unit range reports), ``proximit
 ``device:<device id>`` for a device's strap and battery state, whose alerts are
 ``tamper:<device id>`` and ``battery:<device id>``; ``signal:<device id>`` for no signal.
 
-States remember observations for :data:`STATE_HORIZON` (older ones are pruned): enough for the
-late uploads after a gap in signal, small enough to read and write every batch. A fix older than
-that is judged as if new (it may raise an alert of its own; see ``rules.monitoring.prune``).
+States remember observations for ``EM_STATE_HORIZON_MINUTES`` (default 60; older ones are
+pruned): enough for the late uploads after a gap in signal, small enough to read and write every
+batch (a tag reporting every 10 seconds leaves 360 observations an hour per rule). A fix older
+than that is judged as if new: it may raise an alert of its own for an episode whose alert was
+raised and forgotten (``rules.monitoring.prune``).
 """
 
 from __future__ import annotations
@@ -63,10 +65,14 @@ from probation.rules import geo
 from probation.rules import monitoring as rules
 from probation.rules.dates import in_words
 
-STATE_HORIZON: Final = dt.timedelta(hours=3)
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND: Final = dt.timedelta(microseconds=1)
 _RANGE_EVENTS: Final = {"home_unit_in": True, "home_unit_out": False}
+
+
+def state_horizon() -> dt.timedelta:
+    """How long states remember observations (``EM_STATE_HORIZON_MINUTES``)."""
+    return dt.timedelta(minutes=settings.EM_STATE_HORIZON_MINUTES)
 
 
 # ---- states as JSON ------------------------------------------------------------------------
@@ -81,41 +87,58 @@ def _instant(micros: int) -> dt.datetime:
 
 
 def zone_state_to_json(state: rules.ZoneState) -> dict[str, Any]:
+    """Column by column: quicker to read and write than a list per mark."""
+    marks = state.marks
     return {
-        "marks": [
-            [_micros(m.at), m.sequence, int(m.violating), m.note, int(m.alerted), int(m.closed)]
-            for m in state.marks
-        ]
+        "at": [_micros(m.at) for m in marks],
+        "seq": [m.sequence for m in marks],
+        "flags": [m.violating | m.alerted << 1 | m.closed << 2 for m in marks],
+        "note": [m.note for m in marks],
     }
 
 
 def zone_state_from_json(data: Any) -> rules.ZoneState:
-    marks = (data or {}).get("marks") or []
+    data = data or {}
     return rules.ZoneState(
         tuple(
-            rules.Mark(_instant(at), seq, bool(v), note, bool(a), bool(c))
-            for at, seq, v, note, a, c in marks
+            rules.Mark(_instant(at), seq, bool(flags & 1), note, bool(flags & 2), bool(flags & 4))
+            for at, seq, flags, note in zip(
+                data.get("at") or [],
+                data.get("seq") or [],
+                data.get("flags") or [],
+                data.get("note") or [],
+                strict=True,
+            )
         )
     )
 
 
 def curfew_state_to_json(state: rules.CurfewState) -> dict[str, Any]:
+    observations = state.observations
     return {
-        "observations": [[_micros(at), seq, int(absent)] for at, seq, absent in state.observations],
+        "at": [_micros(at) for at, _, _ in observations],
+        "seq": [seq for _, seq, _ in observations],
+        "absent": [int(absent) for _, _, absent in observations],
         "alerted": sorted(_micros(at) for at in state.alerted),
     }
 
 
 def curfew_state_from_json(data: Any) -> rules.CurfewState:
     data = data or {}
+    observations = zip(
+        data.get("at") or [], data.get("seq") or [], data.get("absent") or [], strict=True
+    )
     return rules.CurfewState(
-        tuple((_instant(at), seq, bool(a)) for at, seq, a in data.get("observations") or []),
+        tuple((_instant(at), seq, bool(absent)) for at, seq, absent in observations),
         frozenset(_instant(at) for at in data.get("alerted") or []),
     )
 
 
 def device_state_to_json(state: rules.DeviceState) -> dict[str, Any]:
-    return {"strap": zone_state_to_json(state.strap), "battery": zone_state_to_json(state.battery)}
+    return {
+        "strap": zone_state_to_json(state.strap),
+        "battery": zone_state_to_json(state.battery),
+    }
 
 
 def device_state_from_json(data: Any) -> rules.DeviceState:
@@ -209,7 +232,7 @@ class _Judge:
         events: list[rules.MonitoringEvent],
         fixes: dict[int, FixItem],
     ) -> None:
-        pruned = rules.prune(new_state, self.now - STATE_HORIZON)
+        pruned = rules.prune(new_state, self.now - state_horizon())
         if isinstance(pruned, rules.ZoneState):
             as_json = zone_state_to_json(pruned)
         elif isinstance(pruned, rules.CurfewState):
@@ -320,6 +343,29 @@ def _victim_fixes(proximity: VictimProximity, judged: Sequence[rules.Fix]) -> li
 # ---- loading and saving --------------------------------------------------------------------
 
 
+def copy_to_temporary(
+    name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL: fill the temporary table ``name`` (``columns``: name and type) with ``rows``
+    by COPY, for one set-based statement to use next.
+
+    Why: Django quotes every parameter in Python (client-side binding), which for a batch of
+    thousands of rows cost more than the database's work; COPY formats them in C. Temporary,
+    since the application role may not create tables but every role may create temporary ones;
+    the connection keeps it, emptied first and at each commit.
+    """
+    names = ", ".join(column for column, _ in columns)
+    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} ({definition}) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"TRUNCATE {name}")
+        with cursor.cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def _load_orders(order_ids: set[int]) -> dict[int, _OrderRules]:
     orders = list(
         EmOrder.objects.select_for_update(no_key=True, of=("self",))
@@ -345,6 +391,25 @@ def _load_orders(order_ids: set[int]) -> dict[int, _OrderRules]:
 
 
 def _save_states(changed: dict[tuple[int, str], dict[str, Any]], now: dt.datetime) -> None:
+    if not changed:
+        return
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        copy_to_temporary(
+            "em_rule_states_incoming",
+            [("order_id", "bigint"), ("rule", "varchar(40)"), ("state", "jsonb")],
+            ((o, r, Jsonb(state)) for (o, r), state in sorted(changed.items())),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO monitoring_rulestate (order_id, rule, state, updated_at) "
+                "SELECT order_id, rule, state, %s FROM em_rule_states_incoming "
+                "ON CONFLICT (order_id, rule) "
+                "DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
+                [now],
+            )
+        return
     RuleState.objects.bulk_create(
         [
             RuleState(order_id=order_id, rule=rule, state=state, updated_at=now)
@@ -368,34 +433,44 @@ def _new_alerts(alerts: list[Alert]) -> list[Alert]:
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
 
+        copy_to_temporary(
+            "em_alerts_incoming",
+            [
+                ("order_id", "bigint"),
+                ("case_id", "bigint"),
+                ("device_id", "bigint"),
+                ("kind", "varchar(20)"),
+                ("severity", "smallint"),
+                ("rule", "varchar(40)"),
+                ("episode_started_at", "timestamptz"),
+                ("raised_at", "timestamptz"),
+                ("evidence", "jsonb"),
+            ],
+            (
+                (
+                    a.order_id,
+                    a.case_id,
+                    a.device_id,
+                    a.kind,
+                    a.severity,
+                    a.rule,
+                    a.episode_started_at,
+                    a.raised_at,
+                    Jsonb(a.evidence),
+                )
+                for a in alerts
+            ),
+        )
         columns = (
-            "order_id, case_id, device_id, kind, severity, rule, episode_started_at, "
-            "raised_at, evidence, state, outcome, outcome_note, version"
+            "order_id, case_id, device_id, kind, severity, rule, episode_started_at, raised_at, "
+            "evidence"
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO monitoring_alert ({columns}) "  # noqa: S608 - fixed text
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
-                "%s::varchar[], %s::smallint[], %s::varchar[], %s::timestamptz[], "
-                "%s::timestamptz[], %s::jsonb[], %s::varchar[], %s::varchar[], %s::text[], "
-                "%s::integer[]) "
+                f"INSERT INTO monitoring_alert ({columns}, state, outcome, outcome_note, version) "  # noqa: S608
+                f"SELECT {columns}, 'new', '', '', 0 FROM em_alerts_incoming "
                 "ON CONFLICT (order_id, rule, episode_started_at) DO NOTHING "
-                "RETURNING id, order_id, rule, episode_started_at",
-                [
-                    [a.order_id for a in alerts],
-                    [a.case_id for a in alerts],
-                    [a.device_id for a in alerts],
-                    [a.kind for a in alerts],
-                    [a.severity for a in alerts],
-                    [a.rule for a in alerts],
-                    [a.episode_started_at for a in alerts],
-                    [a.raised_at for a in alerts],
-                    [Jsonb(a.evidence) for a in alerts],
-                    [a.state for a in alerts],
-                    ["" for _ in alerts],
-                    ["" for _ in alerts],
-                    [0 for _ in alerts],
-                ],
+                "RETURNING id, order_id, rule, episode_started_at"
             )
             inserted = {(o, r, at): i for i, o, r, at in cursor.fetchall()}
         kept = []

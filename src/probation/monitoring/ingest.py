@@ -183,23 +183,14 @@ def _insert_new_postgresql(
     (device_id, sequence, recorded_at) of the rows actually inserted."""
     incoming = f"{table}_incoming"
     names = ", ".join(columns)
+    detection.copy_to_temporary(incoming, [(name, _TYPES[name]) for name in columns], rows)
     with connection.cursor() as cursor:
-        # Temporary (the application role may not create tables, but every role may create
-        # temporary ones): the connection keeps it, emptied at each commit.
-        definition = ", ".join(f"{name} {_TYPES[name]}" for name in columns)
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {incoming} ({definition}) ON COMMIT DELETE ROWS"
-        )
-        with cursor.cursor.copy(f"COPY {incoming} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {incoming} "  # noqa: S608
             "ON CONFLICT (device_id, sequence, recorded_at) DO NOTHING "
             "RETURNING device_id, sequence, recorded_at"
         )
         inserted = cursor.fetchall()
-        cursor.execute(f"DELETE FROM {incoming}")  # noqa: S608 - the next batch starts empty
     return inserted
 
 
@@ -238,12 +229,15 @@ def _move_last_seen(seen: dict[int, dt.datetime]) -> None:
         return
     ids = sorted(seen)
     if connection.vendor == "postgresql":
+        detection.copy_to_temporary(
+            "em_seen_incoming",
+            [("id", "bigint"), ("seen", "timestamptz")],
+            ((i, seen[i]) for i in ids),
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE monitoring_device AS d SET last_seen_at = v.seen "
-                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, seen) "
-                "WHERE d.id = v.id AND (d.last_seen_at IS NULL OR d.last_seen_at < v.seen)",
-                [ids, [seen[i] for i in ids]],
+                "UPDATE monitoring_device AS d SET last_seen_at = v.seen FROM em_seen_incoming v "
+                "WHERE d.id = v.id AND (d.last_seen_at IS NULL OR d.last_seen_at < v.seen)"
             )
         return
     for device_id in ids:
