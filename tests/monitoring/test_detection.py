@@ -299,6 +299,22 @@ def test_no_signal_counts_from_the_fitting_for_a_device_never_heard() -> None:
     assert Alert.objects.get().episode_started_at == NOW - dt.timedelta(days=1)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "ended"},
+        {"ends_on": NOW.date() - dt.timedelta(days=1)},
+        {
+            "starts_on": NOW.date() + dt.timedelta(days=1),
+            "ends_on": NOW.date() + dt.timedelta(days=9),
+        },
+    ],
+)
+def test_no_signal_not_for_an_order_not_in_force(changes: dict[str, object]) -> None:
+    tag(em_order(**changes), "TAG-1")
+    assert no_signal_sweep(NOW) == 0
+
+
 def test_no_signal_not_for_devices_not_fitted() -> None:
     device = tag(None, "SPARE-1")
     Device.objects.filter(id=device.id).update(last_seen_at=NOW - dt.timedelta(days=2))

@@ -216,3 +216,48 @@ def test_a_batch_that_cannot_be_stored_is_not_acknowledged_and_comes_again(
         client.disconnect()
         client.loop_stop()
     assert Fix.objects.filter(device=device).count() == 1
+
+
+@needs_broker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_on_the_shared_subscription_store_each_fix_once(
+    worker_config: IngestSettings,
+) -> None:
+    """Scaling out: the broker spreads one device's messages over both workers, whose batches
+    then meet on the same device and order (locked in id order: no deadlock, no lost state)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two workers writing at once need PostgreSQL (SQLite has one writer)")
+    run = uuid.uuid4().hex[:8]
+    today = timezone.localdate()
+    devices = []
+    for n in range(4):
+        order = em_order(
+            starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=1)
+        )
+        exclusion_zone(order)
+        devices.append(tag(order, f"S{run}-{n}", fitted_at=timezone.now()))
+    start = timezone.now() - dt.timedelta(minutes=20)
+    second_config = IngestSettings(
+        **{**vars(worker_config), "client_id": worker_config.client_id + "-2"}
+    )
+    client = publisher()
+    try:
+        with Running(worker_config) as first, Running(second_config) as second:
+            for m in range(40):
+                for d in devices:
+                    where = INSIDE_ZONE if 10 <= m < 30 else HOME
+                    at = start + dt.timedelta(seconds=20 * m)
+                    sent = message(d.serial, [fix(m, at, where)], compact=m % 2 == 0)
+                    publish(client, sent.source, sent.payload)
+            assert wait_for(lambda: Fix.objects.filter(device__in=devices).count() == 160, 60)
+            time.sleep(0.5)
+            assert first.counters.totals.messages > 0 and second.counters.totals.messages > 0
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        forget_session(second_config.client_id)
+    assert Fix.objects.filter(device__in=devices).count() == 160
+    alerts = Alert.objects.filter(device__in=devices)
+    assert sorted(alerts.values_list("device_id", "kind")) == [
+        (d.id, "exclusion_entered") for d in devices
+    ]

@@ -596,8 +596,8 @@ def no_signal_sweep(now: dt.datetime) -> int:
         order = device.order
         if since is None or order is None or not rules.signal_overdue(since, now, interval):
             continue
-        if order.status != OrderStatus.ACTIVE:
-            continue
+        if order.status != OrderStatus.ACTIVE or not _in_force(order, now):
+            continue  # an order not (or no longer) in force has nothing to be silent for
         local = since.astimezone(rules.LONDON)
         reason = f"Nothing heard from the device since {local:%H:%M} on {in_words(local.date())}."
         evidence = {"reason": reason, "device": device.serial, "at": since.isoformat()}
