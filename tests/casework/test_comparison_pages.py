@@ -311,7 +311,7 @@ def test_the_home_shows_the_areas_at_a_glance_for_the_latest_final_quarter(
     assert f"/contracts/statements/{pbr_runs['final'].pk}/C08/rows/cohort/" in merseyside
     assert 'data-testid="rate">25.0%<' in merseyside
     assert 'data-testid="expected">32.0%<' in merseyside
-    assert "significantly better than baseline" in merseyside
+    assert "Significantly better than baseline; reoffences:" in merseyside
     assert "£28,000.00" in merseyside
     assert f"/contracts/statements/{pbr_runs['final'].pk}/C08/" in merseyside
     assert "/contracts/indicators/?quarter=2024Q4" in merseyside and ">1<" in merseyside

@@ -109,9 +109,13 @@ def _keyed(*objects: Any) -> dict[int, Any]:
     return {o.contract_area_id: o for o in objects}
 
 
-def test_four_people_better_than_baseline_earn_the_reoffenders_avoided() -> None:
-    # q = 0.25, 0.5, 0.75, 1 → E = 2.5, V = 0.625; nobody reoffended: z = 3.16.
-    members = _members([("C02", 20, 0), ("C02", 40, 0), ("C02", 60, 0), ("C02", 80, 0)])
+FOUR_SCORES = [20, 40, 60, 80]
+
+
+def test_sixteen_people_better_than_baseline_earn_the_reoffenders_avoided() -> None:
+    # Four people at each of q = 0.25, 0.5, 0.75, 1 → E = 10, V = 4 * 0.625 = 2.5; nobody
+    # reoffended: z = 10 / √2.5 = 6.32.
+    members = _members([("C02", score, 0) for score in FOUR_SCORES * 4])
     [result] = area_results(
         run=_run(),
         members=members,
@@ -120,26 +124,42 @@ def test_four_people_better_than_baseline_earn_the_reoffenders_avoided() -> None
     )
     assert result.pk is None  # not saved
     assert result.contract_area_id == area("C02").pk
-    assert (result.cohort_size, result.reoffenders, result.reoffences) == (4, 0, 0)
+    assert (result.cohort_size, result.reoffenders, result.reoffences) == (16, 0, 0)
     assert result.binary_rate == 0.0
     assert result.frequency_per_reoffender is None
     assert result.frequency_per_100 == 0.0
-    assert result.sum_probability == pytest.approx(2.0)
-    assert result.expected_reoffenders == pytest.approx(2.5)
-    assert result.variance == pytest.approx(0.625)
-    assert result.binary_z == pytest.approx(2.5 / math.sqrt(0.625))
+    assert result.sum_probability == pytest.approx(8.0)
+    assert result.expected_reoffenders == pytest.approx(10.0)
+    assert result.variance == pytest.approx(2.5)
+    assert result.binary_z == pytest.approx(10 / math.sqrt(2.5))
     assert result.binary_direction == "improved"
     # No reoffenders: the frequency measure cannot be tested.
     assert result.frequency_direction == "not_assessed"
     assert result.expected_reoffences == 0.0
-    assert result.outcome_payment == Decimal("2500.00")
+    assert result.outcome_payment == Decimal("10000.00")
     assert result.outcome_deduction == Decimal("0.00")
+
+
+def test_a_cohort_too_small_for_the_approximation_is_not_assessed_and_earns_nothing() -> None:
+    """The same four people once: E = 2.5 expected reoffenders, z = 3.16 — but fewer than 5
+    expected on one side, so the normal approximation does not hold (ADR 0019)."""
+    members = _members([("C02", score, 0) for score in FOUR_SCORES])
+    [result] = area_results(
+        run=_run(),
+        members=members,
+        baselines=_keyed(_baseline("C02")),
+        terms=_keyed(_terms("C02")),
+    )
+    assert result.expected_reoffenders == pytest.approx(2.5)
+    assert result.binary_z == pytest.approx(2.5 / math.sqrt(0.625))
+    assert result.binary_direction == "not_assessed"
+    assert (result.outcome_payment, result.outcome_deduction) == (0, 0)
 
 
 def test_a_provisional_run_computes_everything_pays_nothing_and_compares_nothing() -> None:
     """Part of the follow-up would look like an improvement: the same cohort is "improved" in
     a final run, and not assessed (with its figures) in a provisional one."""
-    members = _members([("C02", 20, 0), ("C02", 40, 0), ("C02", 60, 0), ("C02", 80, 0)])
+    members = _members([("C02", score, 0) for score in FOUR_SCORES * 4])
     keyed = {"baselines": _keyed(_baseline("C02")), "terms": _keyed(_terms("C02"))}
     [final] = area_results(run=_run(), members=members, **keyed)
     [result] = area_results(run=_run(provisional=True), members=members, **keyed)
@@ -151,9 +171,9 @@ def test_a_provisional_run_computes_everything_pays_nothing_and_compares_nothing
 
 
 def test_frequency_figures_and_a_deduction_for_worse_than_baseline() -> None:
-    # Ten people at 10 %: k = 1.25 → q = 0.125, E = 1.25, V = 10 * 0.125 * 0.875 = 1.09375.
-    # Five reoffended (1, 1, 2, 3, 3 reoffences): z = (1.25 - 5) / √1.09375 = -3.59.
-    counts = [1, 1, 2, 3, 3, 0, 0, 0, 0, 0]
+    # Eighty people at 10 %: k = 1.25 → q = 0.125, E = 10, V = 80 * 0.125 * 0.875 = 8.75.
+    # Forty reoffended (1, 1, 2, 3, 3 reoffences, eight times): z = (10 - 40) / √8.75 = -10.1.
+    counts = [1, 1, 2, 3, 3, 0, 0, 0, 0, 0] * 8
     members = _members([("C05", 10, r) for r in counts])
     [result] = area_results(
         run=_run(),
@@ -161,21 +181,22 @@ def test_frequency_figures_and_a_deduction_for_worse_than_baseline() -> None:
         baselines=_keyed(_baseline("C05")),
         terms=_keyed(_terms("C05")),
     )
-    assert (result.cohort_size, result.reoffenders, result.reoffences) == (10, 5, 10)
+    assert (result.cohort_size, result.reoffenders, result.reoffences) == (80, 40, 80)
     assert result.binary_rate == 0.5
     assert result.frequency_per_reoffender == 2.0
     assert result.frequency_per_100 == 100.0
-    assert result.expected_reoffenders == pytest.approx(1.25)
-    assert result.binary_z == pytest.approx(-3.75 / math.sqrt(1.09375))
+    assert result.expected_reoffenders == pytest.approx(10.0)
+    assert result.binary_z == pytest.approx(-30 / math.sqrt(8.75))
     assert result.binary_direction == "worse"
-    # F_E = 2.5 * 5 = 12.5, F_A = 10, s² = (1 + 1 + 0 + 1 + 1) / 4 = 1, variance 5.
-    assert result.expected_reoffences == 12.5
-    assert result.frequency_variance == pytest.approx(5.0)
-    assert result.frequency_z == pytest.approx(2.5 / math.sqrt(5))
-    assert result.frequency_direction == "no_change"
-    # 3.75 reoffenders above expected at £1,000 * 0.5.
-    assert result.outcome_deduction == Decimal("1875.00")
-    assert result.outcome_payment == Decimal("0.00")
+    # F_E = 2.5 * 40 = 100, F_A = 80, s² = 32 / 39 (deviations 1, 1, 0, 1, 1 eight times),
+    # variance 40 * 32 / 39.
+    assert result.expected_reoffences == 100.0
+    assert result.frequency_variance == pytest.approx(40 * 32 / 39)
+    assert result.frequency_z == pytest.approx(20 / math.sqrt(40 * 32 / 39))
+    assert result.frequency_direction == "improved"
+    # 30 reoffenders above expected at £1,000 * 0.5; 20 reoffences below at £250.
+    assert result.outcome_deduction == Decimal("15000.00")
+    assert result.outcome_payment == Decimal("5000.00")
 
 
 def test_members_without_a_score_count_at_the_baseline_rate() -> None:

@@ -13,7 +13,7 @@ count. Nothing is saved here: :func:`area_results` returns unsaved ``AreaResult`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import polars as pl
@@ -28,6 +28,8 @@ from probation.rules.payment import (
     binary_test,
     calibration,
     frequency_test,
+    large_enough_for_binary,
+    large_enough_for_frequency,
     outcome_amounts,
 )
 
@@ -136,6 +138,8 @@ def _tests(
         reoffences_per_reoffender=[value for value, _ in figures.reoffence_counts],
         counts=[count for _, count in figures.reoffence_counts],
     )
+    if not large_enough_for_frequency(reoffenders=figures.reoffenders):
+        frequency = replace(frequency, direction=Direction.NOT_ASSESSED.value)
     if baseline.sum_probability <= 0:
         return None, frequency
     binary = binary_test(
@@ -146,7 +150,14 @@ def _tests(
         unknown=figures.without_ogrs3,
         unknown_rate=baseline.rate,
     )
-    return binary, frequency
+    return _sized(binary, figures), frequency
+
+
+def _sized(binary: BinaryTest, figures: AreaAggregates) -> BinaryTest:
+    """The binary test, "not assessed" when the cohort is too small for its approximation."""
+    if large_enough_for_binary(expected=binary.expected, cohort_size=figures.cohort_size):
+        return binary
+    return replace(binary, direction=Direction.NOT_ASSESSED.value)
 
 
 def area_result(

@@ -362,7 +362,7 @@ def _significance(result: AreaResult | None) -> str:
         return "No result"
     binary = Direction(result.binary_direction).label
     frequency = Direction(result.frequency_direction).label.lower()
-    return f"Reoffenders: {binary.lower()}. Reoffences: {frequency}."
+    return f"{binary}; reoffences: {frequency}."
 
 
 def _at_a_glance(run: PbrRun, codes: list[str] | None) -> QuarterAtAGlance:

@@ -116,6 +116,38 @@ def calibration(baseline: BaselineFigures) -> float:
     return baseline.reoffenders / baseline.sum_probability
 
 
+#: The normal approximation behind ``z`` needs enough people on each side: an area's binary
+#: result is assessed only with at least this many expected reoffenders *and* expected
+#: non-reoffenders, and its frequency result only with at least ``MIN_REOFFENDERS`` reoffenders
+#: (the same 10 below which public figures are suppressed). Smaller cohorts are "not assessed"
+#: and earn or lose nothing (docs/adr/0019-payment-by-results.md, decision 25).
+MIN_EXPECTED_EACH_WAY = 5.0
+MIN_REOFFENDERS = 10
+
+
+def large_enough_for_binary(*, expected: float, cohort_size: int) -> bool:
+    """Whether a cohort is large enough for the binary test's normal approximation.
+
+    >>> large_enough_for_binary(expected=0.6, cohort_size=2)
+    False
+    >>> large_enough_for_binary(expected=30.0, cohort_size=100)
+    True
+    """
+    _validate.number("expected", expected, minimum=0)
+    _validate.integer("cohort_size", cohort_size, minimum=0)
+    return expected >= MIN_EXPECTED_EACH_WAY and cohort_size - expected >= MIN_EXPECTED_EACH_WAY
+
+
+def large_enough_for_frequency(*, reoffenders: int) -> bool:
+    """Whether there are enough reoffenders to test the frequency of their reoffending.
+
+    >>> large_enough_for_frequency(reoffenders=4), large_enough_for_frequency(reoffenders=10)
+    (False, True)
+    """
+    _validate.integer("reoffenders", reoffenders, minimum=0)
+    return reoffenders >= MIN_REOFFENDERS
+
+
 def direction_for(z: float | None) -> str:
     """``improved`` at ``z >= 1.96``, ``worse`` at ``z <= -1.96``, else ``no_change``.
 
