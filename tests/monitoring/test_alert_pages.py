@@ -259,3 +259,15 @@ def test_alert_page_works_for_an_alert_with_nothing_to_map(ops, order):
     quiet = make_alert(order, None, kind="no_signal")
     page = signed_in(ops).get(url(quiet)).content.decode()
     assert 'data-testid="no-map"' in page
+
+
+@pytest.mark.parametrize(
+    "reason", ["entered the zone", "A fix was inside the zone while it applied."]
+)
+def test_the_evidence_sentence_ends_with_one_full_stop(ops, alert, reason):
+    alert.evidence = {**alert.evidence, "reason": reason}
+    alert.save(update_fields=["evidence"])
+    page = signed_in(ops).get(url(alert)).content.decode()
+    sentence = page.split('data-testid="trigger-reason">', 1)[1].split("</p>", 1)[0]
+    assert sentence.endswith(".") and not sentence.endswith("..")
+    assert sentence[0].isupper()
