@@ -158,6 +158,31 @@ def test_a_circle_zone() -> None:
     assert [a[0] for a in alerts()] == ["exclusion_entered"]
 
 
+def test_a_zone_the_rules_refuse_is_skipped_and_the_rest_judged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    order = em_order()
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [[[0, 51], [0.01, 51.01], [0.01, 51], [0, 51.01], [0, 51]]],
+    }
+    broken = exclusion_zone(order, name="Broken", geometry=bow_tie)
+    exclusion_zone(order)
+    tag(order, "TAG-1")
+    result = send(message("TAG-1", [fix(1, minutes(-5), INSIDE_ZONE)]))
+    assert (result.fixes_stored, result.alerts_raised) == (1, 1)
+    assert f"rule zone:{broken.id} could not be built" in caplog.text
+
+
+def test_a_proximity_margin_wider_than_its_radius_is_judged_with_the_radius() -> None:
+    order = em_order()
+    VictimProximity.objects.create(
+        order=order, latitude=HOME[0], longitude=HOME[1], radius_m=50, hysteresis_m=100
+    )
+    tag(order, "TAG-1")
+    assert send(message("TAG-1", [fix(1, minutes(-5), HOME)])).alerts_raised == 1
+
+
 def test_fixes_outside_the_orders_dates_are_not_judged() -> None:
     order = em_order(starts_on=NOW.date() + dt.timedelta(days=1))
     exclusion_zone(order)

@@ -18,7 +18,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from probation.monitoring import mqtt_worker
-from probation.monitoring.models import Alert, Fix
+from probation.monitoring.models import Alert, DeadLetter, Fix
 from probation.monitoring.mqtt_worker import Broker, IngestSettings, IngestWorker
 from tests.monitoring.telemetry_setup import (
     HOME,
@@ -200,7 +200,7 @@ def test_a_batch_that_cannot_be_stored_is_not_acknowledged_and_comes_again(
     def failing_once(messages: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise RuntimeError("the database went away")
+            raise OperationalError("the database went away")
         return real(messages, **kwargs)
 
     monkeypatch.setattr(mqtt_worker, "store_batch", failing_once)
@@ -216,6 +216,43 @@ def test_a_batch_that_cannot_be_stored_is_not_acknowledged_and_comes_again(
         client.disconnect()
         client.loop_stop()
     assert Fix.objects.filter(device=device).count() == 1
+
+
+@needs_broker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_message_that_fails_on_its_own_is_a_dead_letter_and_blocks_nothing(
+    worker_config: IngestSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = f"RT-{uuid.uuid4().hex[:8]}"
+    device = tag(em_order(), serial, fitted_at=timezone.now())
+    real = mqtt_worker.store_batch
+
+    def bug_on_poison(messages: Any, **kwargs: Any) -> Any:
+        if any(b"99999" in m.payload for m in messages):
+            raise RuntimeError("a bug")
+        return real(messages, **kwargs)
+
+    monkeypatch.setattr(mqtt_worker, "store_batch", bug_on_poison)
+    client = publisher()
+    at = timezone.now() - dt.timedelta(minutes=1)
+    try:
+        with Running(worker_config) as worker:
+            for sequence in (1, 99999, 2):
+                sent = message(serial, [fix(sequence, at, HOME)])
+                publish(client, sent.source, sent.payload)
+            assert wait_for(lambda: Fix.objects.filter(device=device).count() == 2)
+            assert wait_for(lambda: DeadLetter.objects.filter(device_serial=serial).exists())
+            assert worker.counters.failures == 0
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    letter = DeadLetter.objects.get(device_serial=serial)
+    assert letter.reason.startswith("could not be stored (RuntimeError)")
+    assert "99999" in letter.payload
+    # Acknowledged, all three: nothing comes again.
+    with Running(worker_config) as again:
+        time.sleep(1.5)
+        assert again.counters.totals.messages == 0
 
 
 @needs_broker

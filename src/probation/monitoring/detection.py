@@ -32,10 +32,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -64,6 +65,8 @@ from probation.monitoring.payloads import EventItem, FixItem
 from probation.rules import geo
 from probation.rules import monitoring as rules
 from probation.rules.dates import in_words
+
+logger = logging.getLogger(__name__)
 
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND: Final = dt.timedelta(microseconds=1)
@@ -214,6 +217,47 @@ def _evidence(
     return evidence
 
 
+_Built = TypeVar("_Built")
+
+
+def _built(order: EmOrder, rule: str, build: Callable[[], _Built]) -> _Built | None:
+    """The rule, or None (logged) if the order's records cannot make one: a zone saved with
+    geometry the rules refuse must not stop the ingest of everyone's telemetry. Its fixes are
+    stored all the same, and are judged once the zone is corrected."""
+    try:
+        return build()
+    except (ValueError, TypeError, KeyError):
+        logger.exception("EM order %s: rule %s could not be built; not judged", order.id, rule)
+        return None
+
+
+def _zone_rule(zone: Zone) -> rules.ZoneRule:
+    return rules.ZoneRule(
+        zone.kind,
+        _geo_zone(zone.id, json.dumps(zone.geometry, sort_keys=True), zone.buffer_m),
+        _zone_timetable(zone.timetable),
+    )
+
+
+def _gps_curfew_rule(order_rules: _OrderRules) -> rules.CurfewRule:
+    order = order_rules.order
+    if order.curfew_latitude is None or order.curfew_longitude is None:
+        raise ValueError("curfew_longitude: a GPS curfew needs the address's position")
+    address = geo.circle_zone(order.curfew_latitude, order.curfew_longitude, order.curfew_buffer_m)
+    return rules.CurfewRule(_timetable(order_rules.windows), address)
+
+
+def _proximity_rule(proximity: VictimProximity) -> rules.ProximityRule:
+    fixed = proximity.victim_device_id is None
+    return rules.ProximityRule(
+        float(proximity.radius_m),
+        # The rules take a margin no wider than the radius itself.
+        float(min(proximity.hysteresis_m, proximity.radius_m)),
+        proximity.latitude if fixed else None,
+        proximity.longitude if fixed else None,
+    )
+
+
 class _Judge:
     """One batch's judging: states in and out, alerts raised."""
 
@@ -271,31 +315,24 @@ class _Judge:
         by_sequence = {f.sequence: f for f in fixes}
         for zone in order_rules.zones:
             rule = f"zone:{zone.id}"
-            zone_rule = rules.ZoneRule(
-                zone.kind,
-                _geo_zone(zone.id, json.dumps(zone.geometry, sort_keys=True), zone.buffer_m),
-                _zone_timetable(zone.timetable),
-            )
+            zone_rule = _built(order, rule, functools.partial(_zone_rule, zone))
+            if zone_rule is None:
+                continue
             state = zone_state_from_json(self.states.get((order.id, rule)))
             new_state, events = rules.judge_fixes(state, judged, zone_rule)
             self.keep(order_rules, device, rule, new_state, events, by_sequence)
         if order_rules.windows and order.curfew_latitude is not None:
-            address = geo.circle_zone(
-                order.curfew_latitude, order.curfew_longitude or 0.0, order.curfew_buffer_m
-            )
-            curfew = rules.CurfewRule(_timetable(order_rules.windows), address)
-            state_c = curfew_state_from_json(self.states.get((order.id, "curfew")))
-            new_c, events = rules.judge_fixes(state_c, judged, curfew)
-            self.keep(order_rules, device, "curfew", new_c, events, by_sequence)
+            curfew = _built(order, "curfew", lambda: _gps_curfew_rule(order_rules))
+            if curfew is not None:
+                state_c = curfew_state_from_json(self.states.get((order.id, "curfew")))
+                new_c, events = rules.judge_fixes(state_c, judged, curfew)
+                self.keep(order_rules, device, "curfew", new_c, events, by_sequence)
         for proximity in order_rules.proximities:
             rule = f"proximity:{proximity.id}"
+            proximity_rule = _built(order, rule, functools.partial(_proximity_rule, proximity))
+            if proximity_rule is None:
+                continue
             victim_fixes = _victim_fixes(proximity, judged)
-            proximity_rule = rules.ProximityRule(
-                float(proximity.radius_m),
-                float(proximity.hysteresis_m),
-                proximity.latitude if proximity.victim_device_id is None else None,
-                proximity.longitude if proximity.victim_device_id is None else None,
-            )
             state = zone_state_from_json(self.states.get((order.id, rule)))
             new_state, events = rules.judge_fixes(
                 state, judged, proximity_rule, victim_fixes=victim_fixes
@@ -321,10 +358,13 @@ class _Judge:
             if e.kind in _RANGE_EVENTS
         ]
         if reports and order_rules.windows:
-            curfew = rules.CurfewRule(_timetable(order_rules.windows), None)
-            state_c = curfew_state_from_json(self.states.get((order.id, "curfew:rf")))
-            new_c, raised = rules.judge_fixes(state_c, reports, curfew)
-            self.keep(order_rules, device, "curfew:rf", new_c, raised, {})
+            curfew = _built(
+                order, "curfew:rf", lambda: rules.CurfewRule(_timetable(order_rules.windows), None)
+            )
+            if curfew is not None:
+                state_c = curfew_state_from_json(self.states.get((order.id, "curfew:rf")))
+                new_c, raised = rules.judge_fixes(state_c, reports, curfew)
+                self.keep(order_rules, device, "curfew:rf", new_c, raised, {})
 
 
 def _victim_fixes(proximity: VictimProximity, judged: Sequence[rules.Fix]) -> list[rules.Fix]:

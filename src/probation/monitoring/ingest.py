@@ -325,3 +325,17 @@ def store_batch(
         now=now,
     )
     return result
+
+
+@transaction.atomic
+def dead_letter_messages(messages: Sequence[IncomingMessage], *, reason: str) -> int:
+    """Keep messages that could not be stored at all as dead letters (the MQTT worker's last
+    resort for a message that fails on its own, so that it cannot block every other one)."""
+    now = timezone.now()
+    collected = _Collected()
+    for message in messages:
+        text = message.payload[:MAX_ITEM_TEXT].decode("utf-8", "replace")
+        serial = serial_from_topic(message.source) or ""
+        collected.refuse(Refusal(reason, text, serial), source=message.source, now=now)
+    bulk_insert(DeadLetter, collected.dead)
+    return len(collected.dead)

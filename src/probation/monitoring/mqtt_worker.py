@@ -17,7 +17,9 @@ Issue 11: ingest "acknowledges (MQTT QoS 1, manual acknowledgement) only what is
 - ``Receive Maximum`` at least twice the batch size, so that the broker keeps sending while a
   batch waits for its acknowledgements;
 - a database error: nothing is acknowledged, the worker reconnects (the broker redelivers only
-  on a new connection) and tries again after a pause, longer each time up to 30 seconds;
+  on a new connection) and tries again after a pause, longer each time up to 30 seconds; any
+  other error (a bug): the batch is stored again message by message, and a message that still
+  fails is kept as a dead letter and acknowledged, so that it cannot block all the others;
 - Ctrl-C or SIGTERM: no new batch is started, the batch in hand is stored and acknowledged,
   then the worker disconnects (a second signal stops it at once; what it held comes back).
 
@@ -40,14 +42,19 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from probation.monitoring.detection import no_signal_sweep
-from probation.monitoring.ingest import IncomingMessage, IngestResult, store_batch
+from probation.monitoring.ingest import (
+    IncomingMessage,
+    IngestResult,
+    dead_letter_messages,
+    store_batch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -257,20 +264,54 @@ class IngestWorker:
         return [m for m in batch if m.generation == self.generation]
 
     def _store(self, batch: list[_Received]) -> bool:
-        """Store and acknowledge ``batch``; False if the database failed (nothing acknowledged)."""
+        """Store and acknowledge ``batch``; False if the database failed (nothing acknowledged
+        that was not stored).
+
+        A batch that fails for another reason than the database's connection is stored again
+        one message at a time, so that one message the code cannot handle (a bug) cannot block
+        every other one: the others are stored, and that one is kept as a dead letter."""
         try:
             result = store_batch([IncomingMessage(m.topic, m.payload) for m in batch])
-        except Exception:
+        except (OperationalError, InterfaceError):
             logger.exception("A telemetry batch could not be stored")
-            self.counters.failures += 1
-            connection.close()  # a broken connection is not reused
-            return False
+            return self._failed()
+        except Exception:
+            logger.exception("A telemetry batch failed; storing its messages one by one")
+            return self._store_one_by_one(batch)
+        self._acknowledge(batch, result)
+        return True
+
+    def _store_one_by_one(self, batch: list[_Received]) -> bool:
+        for m in batch:
+            message = IncomingMessage(m.topic, m.payload)
+            try:
+                try:
+                    result = store_batch([message])
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception as error:
+                    logger.exception("A telemetry message could not be stored: a dead letter")
+                    reason = f"could not be stored ({type(error).__name__}); see the worker's log"
+                    result = IngestResult(
+                        messages=1, dead_letters=dead_letter_messages([message], reason=reason)
+                    )
+            except (OperationalError, InterfaceError):
+                logger.exception("A telemetry message could not be stored")
+                return self._failed()
+            self._acknowledge([m], result)
+        return True
+
+    def _acknowledge(self, batch: list[_Received], result: IngestResult) -> None:
         for m in batch:
             if m.generation == self.generation:
                 self.client.ack(m.mid, m.qos)
         self.counters.batches += 1
         self.counters.totals.add(result)
-        return True
+
+    def _failed(self) -> bool:
+        self.counters.failures += 1
+        connection.close()  # a broken connection is not reused
+        return False
 
     def _sweep(self) -> None:
         try:
