@@ -43,6 +43,19 @@ INSERT INTO monitoring_fix (device_id, sequence, recorded_at, received_at, latit
   VALUES (0, 0, now() + interval '10 days', now(), 0, 0);
 DELETE FROM monitoring_fix WHERE device_id = 0;
 SQL
+# Ingest as the application role: COPY into its temporary tables, insert into the partitions.
+.venv/bin/python - <<'PY'
+import time
+from probation.cli import setup_django
+setup_django()
+from probation.monitoring.ingest import IncomingMessage, store_batch
+from probation.monitoring.models import Device
+from probation.workforce.models import Organisation
+Device.objects.create(serial="ROLES-CHECK", kind="gps", provider=Organisation.objects.get(code="EMS"))
+payload = f"EM1,ROLES-CHECK\nF,1,{time.time():.0f},53.4,-2.9,5\n".encode()
+result = store_batch([IncomingMessage("em/devices/ROLES-CHECK/telemetry", payload)])
+assert result.fixes_stored == 1, result
+PY
 if psql -q "$DATABASE_URL" -c "DROP TABLE $LATEST" 2>/dev/null; then
   echo "FAILED: the application role could drop a telemetry partition"; exit 1
 fi
