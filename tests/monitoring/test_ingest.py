@@ -127,6 +127,18 @@ def test_dead_letters_are_kept_with_their_reason_and_the_rest_is_stored() -> Non
     assert "GHOST-9" in letters["unknown device"].payload
 
 
+def test_a_message_with_nothing_to_store_stores_nothing() -> None:
+    device = tag(em_order(), "TAG-1")
+    only_bad = IncomingMessage(
+        "em/devices/TAG-1/telemetry", b'{"device": "TAG-1", "fixes": [{"seq": -1}], "events": []}'
+    )
+    empty = IncomingMessage("em/devices/TAG-1/telemetry", b'{"device": "TAG-1"}')
+    result = send(only_bad, empty)
+    assert (result.fixes_stored, result.duplicates, result.dead_letters) == (0, 0, 1)
+    device.refresh_from_db()
+    assert device.last_seen_at is None
+
+
 def test_a_message_on_another_devices_topic_is_a_dead_letter() -> None:
     tag(em_order(), "TAG-1")
     tag(em_order(), "TAG-2")

@@ -282,10 +282,12 @@ def store_batch(
         device = devices.get(serial)
         if device is None or (provider_id is not None and device.provider_id != provider_id):
             reason = "unknown device" if device is None else "a device of another provider"
-            refusal = Refusal(f"{reason}: {len(fixes)} fix(es), {len(events)} event(s)", "")
-            refusal = Refusal(refusal.reason, collected.texts.get(serial, ""), serial)
+            reason = f"{reason}: {len(fixes)} fix(es), {len(events)} event(s)"
+            refusal = Refusal(reason, collected.texts.get(serial, ""), serial)
             collected.refuse(refusal, source=collected.sources.get(serial, ""), now=now)
             continue
+        if not fixes and not events:
+            continue  # every item refused (dead letters already), or an empty message
         submitted += len(collected.fixes.get(serial, [])) + len(collected.events.get(serial, []))
         fix_rows.extend(
             (device.id, f.sequence, f.recorded_at, now, f.latitude, f.longitude, f.accuracy_m)
