@@ -186,3 +186,17 @@ def test_the_statement_page_numbers_are_bounded(ops: Any, tags: Any) -> None:
     for page in ("0", "-1", "abc", "9" * 30):
         url = reverse("monitoring:claim", args=[claim.pk]) + f"?page={page}"
         assert client.get(url).status_code == 200
+
+
+def test_a_request_larger_than_the_bound_is_refused_before_it_is_read(ops: Any) -> None:
+    from probation.monitoring import claim_views
+
+    response = signed_in(ops).post(
+        reverse("monitoring:claim-upload"),
+        data=b"x",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(claim_views.MAX_CLAIM_BYTES + claim_views.UPLOAD_SLACK + 1),
+    )
+    assert response.status_code == 413
+    assert "must be smaller than" in response.content.decode()
+    assert not ProviderClaim.objects.exists()

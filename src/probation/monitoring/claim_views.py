@@ -76,6 +76,15 @@ class ClaimUploadForm(forms.Form):
         return dt.date.fromisoformat(self.cleaned_data["month"] + "-01")
 
 
+#: Room in a request for the form's other fields and the multipart framing.
+UPLOAD_SLACK: Final = 64 * 1024
+
+
+def _declared_length(request: HttpRequest) -> int:
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else 0
+
+
 def _reader(request: HttpRequest, page: str) -> Any:
     user: Any = request.user
     if not selectors.may_read_claims(user):
@@ -124,7 +133,16 @@ def claim_upload(request: HttpRequest) -> HttpResponse:
     if not selectors.may_upload_claims(user):
         role_refused(user=user, page="upload a monitoring claim", path=request.path)
         raise PermissionDenied
-    form = ClaimUploadForm(request.POST or None, request.FILES or None, today=timezone.localdate())
+    today = timezone.localdate()
+    if request.method == "POST" and _declared_length(request) > MAX_CLAIM_BYTES + UPLOAD_SLACK:
+        # Refused before the body is read: Django would otherwise spool it all to disk first.
+        form = ClaimUploadForm(today=today)
+        form.cleaned_data = {}  # an unbound form has none; add_error needs it
+        form.add_error(
+            "claim_file", f"The claim file must be smaller than {MAX_CLAIM_BYTES // 2**20} MB"
+        )
+        return render(request, "monitoring/claims/upload.html", {"form": form}, status=413)
+    form = ClaimUploadForm(request.POST or None, request.FILES or None, today=today)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["claim_file"]
         try:
