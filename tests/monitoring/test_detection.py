@@ -111,6 +111,20 @@ def test_a_late_fix_joining_an_episode_raises_nothing_more() -> None:
     assert RuleState.objects.get(rule__startswith="zone:").state["seq"] == [1, 2, 3]
 
 
+def test_two_devices_of_one_order_in_one_batch_share_the_rules_state() -> None:
+    # e.g. a replacement tag fitted before the old one's last upload: one person, one episode.
+    order = em_order()
+    exclusion_zone(order)
+    tag(order, "TAG-OLD")
+    tag(order, "TAG-NEW")
+    send(
+        message("TAG-OLD", [fix(1, minutes(-30), INSIDE_ZONE)]),
+        message("TAG-NEW", [fix(101, minutes(-20), INSIDE_ZONE)]),
+    )
+    assert [a[2] for a in alerts()] == [minutes(-30)]
+    assert RuleState.objects.get().state["seq"] == [1, 101]
+
+
 def test_a_zone_applies_only_during_its_timetable() -> None:
     order = em_order()
     # Thursday 2026-03-05: in force 13:00 to 14:00 London (GMT) only.

@@ -218,6 +218,7 @@ def _evidence(
 
 
 _Built = TypeVar("_Built")
+_State = TypeVar("_State", rules.ZoneState, rules.CurfewState, rules.DeviceState)
 
 
 def _built(order: EmOrder, rule: str, build: Callable[[], _Built]) -> _Built | None:
@@ -265,7 +266,17 @@ class _Judge:
         self.states = states
         self.now = now
         self.changed: dict[tuple[int, str], dict[str, Any]] = {}
+        self.current: dict[tuple[int, str], Any] = {}
         self.raised: list[_Raised] = []
+
+    def state(self, order_id: int, rule: str, decode: Callable[[Any], _State]) -> _State:
+        """The rule's state: as this batch left it (two devices of one order in one batch),
+        else as stored."""
+        key = (order_id, rule)
+        if key in self.current:
+            current: _State = self.current[key]
+            return current
+        return decode(self.states.get(key))
 
     def keep(
         self,
@@ -284,6 +295,7 @@ class _Judge:
         else:
             as_json = device_state_to_json(pruned)
         self.changed[(order_rules.order.id, rule)] = as_json
+        self.current[(order_rules.order.id, rule)] = pruned
         for event in events:
             if event.kind not in rules.ALERT_KINDS:
                 continue  # a closing event: the episode's alert stays for the operator to resolve
@@ -318,13 +330,13 @@ class _Judge:
             zone_rule = _built(order, rule, functools.partial(_zone_rule, zone))
             if zone_rule is None:
                 continue
-            state = zone_state_from_json(self.states.get((order.id, rule)))
+            state = self.state(order.id, rule, zone_state_from_json)
             new_state, events = rules.judge_fixes(state, judged, zone_rule)
             self.keep(order_rules, device, rule, new_state, events, by_sequence)
         if order_rules.windows and order.curfew_latitude is not None:
             curfew = _built(order, "curfew", lambda: _gps_curfew_rule(order_rules))
             if curfew is not None:
-                state_c = curfew_state_from_json(self.states.get((order.id, "curfew")))
+                state_c = self.state(order.id, "curfew", curfew_state_from_json)
                 new_c, events = rules.judge_fixes(state_c, judged, curfew)
                 self.keep(order_rules, device, "curfew", new_c, events, by_sequence)
         for proximity in order_rules.proximities:
@@ -333,7 +345,7 @@ class _Judge:
             if proximity_rule is None:
                 continue
             victim_fixes = _victim_fixes(proximity, judged)
-            state = zone_state_from_json(self.states.get((order.id, rule)))
+            state = self.state(order.id, rule, zone_state_from_json)
             new_state, events = rules.judge_fixes(
                 state, judged, proximity_rule, victim_fixes=victim_fixes
             )
@@ -349,7 +361,7 @@ class _Judge:
         ]
         if strap_battery:
             rule = f"device:{device.id}"
-            state = device_state_from_json(self.states.get((order.id, rule)))
+            state = self.state(order.id, rule, device_state_from_json)
             new_state, raised = rules.judge_device_events(state, strap_battery)
             self.keep(order_rules, device, rule, new_state, raised, {})
         reports = [
@@ -362,7 +374,7 @@ class _Judge:
                 order, "curfew:rf", lambda: rules.CurfewRule(_timetable(order_rules.windows), None)
             )
             if curfew is not None:
-                state_c = curfew_state_from_json(self.states.get((order.id, "curfew:rf")))
+                state_c = self.state(order.id, "curfew:rf", curfew_state_from_json)
                 new_c, raised = rules.judge_fixes(state_c, reports, curfew)
                 self.keep(order_rules, device, "curfew:rf", new_c, raised, {})
 
