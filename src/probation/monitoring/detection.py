@@ -20,6 +20,11 @@ against the address buffer), ``curfew:rf`` (home unit range reports), ``proximit
 ``device:<device id>`` for a device's strap and battery state, whose alerts are
 ``tamper:<device id>`` and ``battery:<device id>``; ``signal:<device id>`` for no signal.
 
+An order's zone, curfew and proximity states are the person's, whichever device reported: a
+replacement tag continues the old one's episodes. The rules tell observations apart by sequence
+number, which is per device, so two GPS tags reporting at once for one order (not a case the
+domain has) could hide each other's readings of the same number.
+
 States remember observations for ``EM_STATE_HORIZON_MINUTES`` (default 60; older ones are
 pruned): enough for the late uploads after a gap in signal, small enough to read and write every
 batch (a tag reporting every 10 seconds leaves 360 observations an hour per rule). A fix older
