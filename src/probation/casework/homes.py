@@ -20,9 +20,10 @@ from probation.enforcement.recall_selectors import is_recall_decider, is_recall_
 from probation.enforcement.selectors import is_enforcement_officer
 from probation.enforcement.sfo_selectors import may_see_sfo_counts
 from probation.monitoring.alert_selectors import may_work_alerts
+from probation.monitoring.claim_selectors import may_read_claims
 from probation.monitoring.selectors import may_manage_devices
-from probation.performance.access import may_read_contract_figures
 from probation.people.selectors import can_read_cases
+from probation.performance.access import may_read_contract_figures
 from probation.workforce.models import RoleCode
 
 # The order in which a user holding several roles is sent home: the most case-facing job first.
@@ -153,6 +154,8 @@ def navigation_items(user: Any) -> list[NavigationItem]:
         )
     if may_manage_devices(user):
         items.append(NavigationItem("Devices", reverse("monitoring:devices"), "devices"))
+    if may_read_claims(user):
+        items.append(NavigationItem("Tag billing", reverse("monitoring:claims"), "claims"))
     items += _contract_items(user)
     if can_read_cases(user):
         items.append(NavigationItem("Find a case", reverse("casework:search"), "cases"))
