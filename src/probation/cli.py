@@ -1089,8 +1089,14 @@ def setup_django() -> None:
     django.setup()
 
 
+#: Commands that work on files alone: an analyst reproducing a published figure needs no
+#: database and no settings, and is spared Django's start-up.
+FILE_ONLY_COMMANDS = frozenset({"reoffending"})
+
+
 def main() -> None:
-    setup_django()
+    if not FILE_ONLY_COMMANDS.intersection(sys.argv[1:2]):
+        setup_django()
     app()
 
 

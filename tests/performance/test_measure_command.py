@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +196,35 @@ def test_table_output_names_the_total_and_the_fingerprint(data):
     assert result.exit_code == 0
     assert "all areas" in result.stdout
     assert "data fingerprint" in result.stdout
+
+
+def test_measuring_files_needs_no_django_settings(tmp_path: Path) -> None:
+    """The file-only command runs where no settings module exists (an analyst's machine)."""
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("person_id,index_date,cohort,contract_area\nP1,2016-01-10,2016Q1,C01\n")
+    offences = tmp_path / "offences.csv"
+    offences.write_text("person_id,offence_date,proven_date\nP1,2016-03-01,2016-05-01\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no.such.settings"}
+    code = "import sys; from probation.cli import main; sys.argv[0] = 'probation'; main()"
+    result = subprocess.run(  # noqa: S603 (this interpreter, the test's own arguments)
+        [
+            sys.executable,
+            "-c",
+            code,
+            "reoffending",
+            "measure",
+            "--cohort",
+            str(cohort),
+            "--offences",
+            str(offences),
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"reoffenders": 1' in result.stdout
