@@ -12,9 +12,10 @@ import pytest
 from probation.core.audit import AuditAction
 from probation.core.errors import InvalidInput
 from probation.core.models import AuditEvent
-from probation.monitoring import claim_services
+from probation.monitoring import claim_files
+from probation.monitoring.claim_files import ClaimFileError, parse_claim
 from probation.monitoring.claim_selectors import monthly_totals
-from probation.monitoring.claim_services import ClaimFileError, claim_reconcile, parse_claim
+from probation.monitoring.claim_services import claim_reconcile
 from probation.monitoring.models import ClaimDay, PersonStatus, ProviderClaim
 from tests.factories import UserFactory, organisation
 from tests.monitoring.em_setup import curfew_order, device, em_case, operator
@@ -99,9 +100,9 @@ def test_unknown_devices_and_days_outside_the_month_are_rejected_not_errors(worl
     claim = reconcile(data)
     days = {(d.device_serial, d.day): d for d in claim.days.all()}
     assert days[("TAG-WELL", dt.date(2026, 5, 2))].accepted
-    assert days[("NOPE-1", dt.date(2026, 5, 2))].reasons == [claim_services.UNKNOWN_DEVICE]
-    assert days[("OTHER-1", dt.date(2026, 5, 2))].reasons == [claim_services.UNKNOWN_DEVICE]
-    assert days[("TAG-WELL", dt.date(2026, 6, 1))].reasons == [claim_services.OUTSIDE_MONTH]
+    assert days[("NOPE-1", dt.date(2026, 5, 2))].reasons == [claim_files.UNKNOWN_DEVICE]
+    assert days[("OTHER-1", dt.date(2026, 5, 2))].reasons == [claim_files.UNKNOWN_DEVICE]
+    assert days[("TAG-WELL", dt.date(2026, 6, 1))].reasons == [claim_files.OUTSIDE_MONTH]
     assert [d.line for d in claim.days.order_by("line")] == [1, 2, 3, 4]
 
 
@@ -144,11 +145,11 @@ def test_many_bad_lines_are_listed_up_to_a_limit() -> None:
 
 
 def test_the_file_is_bounded(monkeypatch: Any) -> None:
-    monkeypatch.setattr(claim_services, "MAX_CLAIM_BYTES", 100)
+    monkeypatch.setattr(claim_files, "MAX_CLAIM_BYTES", 100)
     with pytest.raises(ClaimFileError, match="larger than"):
         parse_claim(b"TAG-1,2026-05-01\n" * 10, file_name="f.csv")
-    monkeypatch.setattr(claim_services, "MAX_LINES", 3)
-    monkeypatch.setattr(claim_services, "MAX_CLAIM_BYTES", 10_000)
+    monkeypatch.setattr(claim_files, "MAX_LINES", 3)
+    monkeypatch.setattr(claim_files, "MAX_CLAIM_BYTES", 10_000)
     with pytest.raises(ClaimFileError, match="more than 3 lines"):
         parse_claim(b"TAG-1,2026-05-01\n" * 4, file_name="f.csv")
 

@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from probation.core.errors import DomainError
 from probation.monitoring import claim_selectors as selectors
-from probation.monitoring.claim_services import MAX_CLAIM_BYTES, claim_reconcile
+from probation.monitoring.claim_files import MAX_CLAIM_BYTES
+from probation.monitoring.claim_services import claim_reconcile
 from probation.monitoring.models import ProviderClaim
 from probation.people.access import role_refused
 
