@@ -1,6 +1,7 @@
 """EM pages of a case (``docs/domain/electronic-monitoring.md``): its orders with their curfew,
 zones, devices and recent alerts; making an order; and an order's page, where its curfew
-windows are changed, zones added (pasted GeoJSON or a circle) and removed, and the order ended.
+windows are changed, zones added (pasted as GeoJSON, drawn on a map when JavaScript runs,
+or a circle) and removed, and the order ended.
 
 Who: the case's practitioners and managers (and enforcement officers and auditors, reading)
 through the ordinary case scoping, and monitoring operators while the case has a live order
@@ -20,6 +21,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from probation.core.audit import AuditAction, audit
 from probation.core.errors import AlreadySubmitted, Conflict, DomainError
@@ -259,6 +261,28 @@ def _apply(action: str, form: Any, order: EmOrder, by_user: Any) -> None:
         services.em_order_end(order=order, on=data["on"], by_user=by_user, **guards)
 
 
+def _zone_map(order: EmOrder) -> dict[str, Any]:
+    """What the zone-drawing map (``static/monitoring/zone-draw.js``) needs: the order's zones
+    and curfew point, drawn for context and to centre the map on, and where the project's own
+    base layer is (no tile server is reached). Sent with ``json_script``: the page's Content
+    Security Policy refuses inline scripts."""
+    curfew = None
+    if order.curfew_latitude is not None and order.curfew_longitude is not None:
+        curfew = {
+            "lat": order.curfew_latitude,
+            "lon": order.curfew_longitude,
+            "buffer_m": order.curfew_buffer_m,
+        }
+    return {
+        "basemap": static("monitoring/basemap.geojson"),
+        "curfew": curfew,
+        "zones": [
+            {"name": z.name, "kind": z.kind, "geometry": z.geometry, "buffer_m": z.buffer_m}
+            for z in order.zones.all()
+        ],
+    }
+
+
 _PREFIXES = {"zone_geojson": "polygon", "zone_circle": "circle", "proximity": "proximity"}
 _FIELDS = {"windows": "from_0", "on": "on"}
 
@@ -298,6 +322,7 @@ def order_detail(request: HttpRequest, case: Case, order_id: int) -> HttpRespons
                 messages.success(request, _DONE[action])
                 return redirect("monitoring:order", crn=case.person.crn, order_id=order.pk)
         forms["failed"] = form
+    may_change = _may_change(request, case) and order.status == "active"
     return render(
         request,
         "monitoring/orders/order.html",
@@ -307,7 +332,8 @@ def order_detail(request: HttpRequest, case: Case, order_id: int) -> HttpRespons
             "order": order,
             "fittings": selectors.fittings_of_order(order),
             "alerts": selectors.alerts_of_order(order),
-            "may_change": _may_change(request, case) and order.status == "active",
+            "may_change": may_change,
+            "zone_map": _zone_map(order) if may_change else None,
             **forms,
         },
     )
