@@ -104,7 +104,11 @@ TELEMETRY_DAY: Final = dt.timedelta(hours=24)
 VIOLATIONS: Final = {"exclusion": 2, "curfew": 3, "tamper": 2, "battery": 2}
 #: Devices besides those fitted: in stock, lost and faulty, as shares of the fitted ones.
 STOCK_SHARE, LOST_SHARE, FAULTY_SHARE = 0.15, 0.02, 0.02
-SERIAL_PREFIX: Final[dict[str, str]] = {DeviceKind.GPS: "GPS", DeviceKind.RF: "RF", DeviceKind.ALCOHOL: "AAM"}
+SERIAL_PREFIX: Final[dict[str, str]] = {
+    DeviceKind.GPS: "GPS",
+    DeviceKind.RF: "RF",
+    DeviceKind.ALCOHOL: "AAM",
+}
 DEMO_SOURCE: Final = "probation demo"
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})")
 #: The EM tables, emptied by the reset before the case data (children first).
