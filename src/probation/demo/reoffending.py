@@ -607,6 +607,8 @@ def quarters_to_run(events: pl.DataFrame, *, as_of: dt.date) -> list[Quarter]:
 def step_proven_offences(ctx: BuildContext) -> None:
     """Proven offences for every index event in the world, drawn with :data:`TRUE_EFFECTS` and
     known by the world's day; the contract terms; each area's 2011 baseline."""
+    if ctx.phase:
+        ctx.phase("Proven offences, contract terms and baselines for payment by results")
     events = world_index_events(as_of=ctx.as_of)
     offences = proven_offences_for(
         events, effects=TRUE_EFFECTS, seed=ctx.seed, measured_on=ctx.as_of
@@ -653,10 +655,17 @@ def step_pbr_runs(ctx: BuildContext) -> None:
     events = ctx.extra.get("pbr_events")
     if events is None:
         events = world_index_events(as_of=ctx.as_of)
-    for quarter in quarters_to_run(events, as_of=ctx.as_of):
+    quarters = quarters_to_run(events, as_of=ctx.as_of)
+    if ctx.phase:
+        ctx.phase(f"Payment by results for {len(quarters)} quarters")
+    for done, quarter in enumerate(quarters):
+        if ctx.progress:
+            ctx.progress(done, len(quarters))
         extract = quarter_extract(quarter=quarter, measured_on=ctx.as_of)
         pbr_run_record(quarter=quarter, extract=extract, measured_on=ctx.as_of, by_user=None)
         ctx.counts["pbr_runs"] += 1
+    if ctx.progress:
+        ctx.progress(len(quarters), len(quarters))
 
 
 def reset_performance() -> None:
