@@ -74,3 +74,23 @@ def test_the_contract_manager_sees_the_21_areas_and_their_owners(client_for):
     table = body.split('data-testid="contract-areas"', 1)[1].split("</table>", 1)[0]
     assert table.count("govuk-table__row") == 22  # a header row and 21 areas
     assert "Seetec" in table
+
+
+@pytest.mark.parametrize(
+    ("role", "org", "path", "section"),
+    [
+        ("contract_manager", "MOJ", "/contracts/", "/contracts/"),
+        ("contract_manager", "MOJ", "/contracts/statements/", "/contracts/statements/"),
+        ("contract_manager", "MOJ", "/contracts/indicators/", "/contracts/indicators/"),
+        ("monitoring_operator", "EMS", "/monitoring/", "/monitoring/"),
+        ("monitoring_operator", "EMS", "/monitoring/devices/", "/monitoring/devices/"),
+    ],
+)
+def test_the_most_specific_section_is_marked(role, org, path, section, client_for):
+    """A section whose address begins with another's (Statements under the contracts home) is
+    the one marked, and only one is."""
+    client = client_for(UserFactory(organisation=organisation(org), roles=[role]))
+    body = client.get(path).content.decode()
+    assert body.count("govuk-service-navigation__item--active") == 1
+    active = body.split("govuk-service-navigation__item--active", 1)[1][:200]
+    assert f'href="{section}"' in active

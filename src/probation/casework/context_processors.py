@@ -21,7 +21,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Until the code is given, no page but the code page opens: offer none.
         return {"service_navigation": []}
     items = navigation_items(user)
-    current = next((item for item in items if _is_current(request.path, item.href)), None)
+    # The most specific section: /contracts/statements/ is "Statements", not the "Home" at
+    # /contracts/ that is its prefix.
+    current = max(
+        (item for item in items if _is_current(request.path, item.href)),
+        key=lambda item: len(item.href),
+        default=None,
+    )
     if current is None and request.path.startswith("/cases/"):
         # A case page belongs to the case section: the user's caseload or, failing it, search.
         current = next((item for item in items if item.section == "cases"), None)
