@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -866,7 +866,8 @@ def _print_run(console: Console, summary: dict[str, Any]) -> None:
 
 
 em_app = typer.Typer(
-    help="Electronic monitoring: telemetry ingest, telemetry partitions, the simulator.",
+    help="Electronic monitoring: telemetry ingest, telemetry partitions, the billing ledger, "
+    "the simulator.",
     no_args_is_help=True,
 )
 app.add_typer(em_app, name="em")
@@ -982,6 +983,68 @@ def em_partitions(
     console.print(f"Partitions created: {', '.join(report.created) or 'none needed'}.")
     days = ", ".join(f"{d:%-d %B %Y}" for d in report.dropped_days)
     console.print(f"Days dropped: {days or 'none'}; rows deleted: {report.rows_deleted:,}.")
+
+
+def _ledger_month(text: str) -> date:
+    """``YYYY-MM`` as the first day of that month (2000 to 2100), else a BadParameter."""
+    parts = text.strip().split("-")
+    if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
+        year, month = int(parts[0]), int(parts[1])
+        if len(parts[0]) == 4 and 2000 <= year <= 2100 and 1 <= month <= 12:
+            return date(year, month, 1)
+    raise typer.BadParameter(f"{text!r} is not a month like 2026-05 (2000 to 2100)")
+
+
+@em_app.command("ledger")
+def em_ledger(
+    months: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--month",
+            metavar="YYYY-MM",
+            help="A month to compute (repeat for several). Default: last month and this month.",
+        ),
+    ] = None,
+) -> None:
+    """Judge each EM provider's month with the billing ledger and store the figures the
+    contract managers' totals show (run nightly; a reconciled claim also refreshes its month)."""
+    from django.utils import timezone
+
+    from probation.monitoring.claim_selectors import em_providers
+    from probation.monitoring.ledger_services import ledger_month_record
+
+    console = _console()
+    if months:
+        chosen = sorted({_ledger_month(m) for m in months})
+    else:
+        this_month = timezone.localdate().replace(day=1)
+        chosen = [(this_month - timedelta(days=1)).replace(day=1), this_month]
+    providers = list(em_providers())
+    if not providers:
+        console.print("No electronic monitoring provider: nothing to compute.")
+        return
+    bar = _progress_bar(_console(stderr=True))
+    task = bar.add_task("Judging the ledger", total=len(providers) * len(chosen))
+    table = Table(title="Device-days by the ledger")
+    for column in ("Month", "Provider"):
+        table.add_column(column)
+    for column in ("On someone", "Billable"):
+        table.add_column(column, justify="right")
+    started = time.perf_counter()
+    with bar:
+        for month in chosen:
+            for provider in providers:
+                ledger = ledger_month_record(provider=provider, month=month, by_user=None)
+                table.add_row(
+                    f"{month:%B %Y}",
+                    provider.name,
+                    f"{ledger.device_days:,}",
+                    f"{ledger.billable_days:,}",
+                )
+                bar.advance(task)
+    seconds = time.perf_counter() - started
+    console.print(table)
+    console.print(f"Stored {len(providers) * len(chosen):,} ledger figure(s) in {seconds:.1f} s.")
 
 
 @em_app.command("simulate")

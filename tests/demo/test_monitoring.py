@@ -1,7 +1,8 @@
 """Electronic monitoring in the demo world (``probation/demo/monitoring.py``): orders for the
 EM requirements with curfew addresses in their towns, zones, devices in every state, a day of
 telemetry, alerts in every state, people who die, are remanded or deported while an order is
-live, and last month's claim reconciled against the ledger."""
+live, last month's claim reconciled against the ledger, and the ledger's stored figures for last
+month and this month."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from probation.monitoring.models import (
     EmOrder,
     Fitting,
     Fix,
+    LedgerMonth,
     PersonStatus,
     ProviderClaim,
     StatusKind,
@@ -148,6 +150,18 @@ def test_last_months_claim_is_reconciled_against_the_ledger(world: Any) -> None:
         day__gt=dead.starts_at.astimezone(billing.LONDON).date(),
     )
     assert after_death.exists() and not after_death.filter(accepted=True).exists()
+
+
+def test_the_ledgers_figures_are_stored_for_last_month_and_this_month(world: Any) -> None:
+    stored = {row.month: row for row in LedgerMonth.objects.filter(provider__code="EMS")}
+    assert set(stored) == {last_month(), AS_OF.replace(day=1)}
+    for month, row in stored.items():
+        counts = billing.month_counts(month=month)
+        assert (row.billable_days, row.device_days) == (counts.billable, counts.fitted)
+    claim = ProviderClaim.objects.get()
+    assert stored[last_month()].billable_days == claim.days_accepted
+    # The claim is every day a device was on someone, so it claims exactly the judged days.
+    assert stored[last_month()].device_days == claim.days_claimed
 
 
 def test_probation_stats_reports_orders_devices_alerts_and_device_days(world: Any) -> None:

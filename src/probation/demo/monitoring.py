@@ -19,7 +19,9 @@ One chunk step, after supervision, and two finish steps:
   alerts put in every state (new, acknowledged, resolved with each outcome) by the operator
   through the alert services; and the provider's claim for last month (every day a device was
   on someone, which over-claims the partial days and the days of the dead, the deported and
-  those in custody) reconciled through :func:`probation.monitoring.claim_services.claim_reconcile`.
+  those in custody) reconciled through :func:`probation.monitoring.claim_services.claim_reconcile`;
+  then the ledger's stored figures for last month and this month, which the contract managers'
+  totals read (:func:`probation.monitoring.ledger_services.ledger_month_record`).
 
 Sizes: about 15 % of cases have one of these requirements live, so a 3,000-person world has a
 couple of hundred orders and some 20,000 fixes (a second or so); a 250,000-person world writes
@@ -50,6 +52,7 @@ from probation.monitoring.alert_selectors import alerts_visible_to
 from probation.monitoring.alert_services import alert_acknowledge, alert_resolve
 from probation.monitoring.billing import day_start, month_days
 from probation.monitoring.claim_services import claim_reconcile
+from probation.monitoring.ledger_services import ledger_month_record
 from probation.monitoring.models import (
     Alert,
     AlertOutcome,
@@ -63,6 +66,7 @@ from probation.monitoring.models import (
     EmOrder,
     Fitting,
     Fix,
+    LedgerMonth,
     OrderSource,
     OrderStatus,
     PersonStatus,
@@ -113,6 +117,7 @@ DEMO_SOURCE: Final = "probation demo"
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})")
 #: The EM tables, emptied by the reset before the case data (children first).
 EM_MODELS: Final[tuple[type[Model], ...]] = (
+    LedgerMonth,
     ClaimDay,
     ProviderClaim,
     Alert,
@@ -664,13 +669,24 @@ def _last_months_claim(ctx: BuildContext) -> None:
     ctx.counts["em_claim_days_rejected"] += claim.days_rejected
 
 
+def _ledger_figures(ctx: BuildContext) -> None:
+    """The stored ledger figures the contract managers' totals read, for last month and this
+    month, as the nightly ``probation em ledger`` would leave them."""
+    this_month = ctx.as_of.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    for month in (last_month, this_month):
+        ledger_month_record(provider=ctx.ref.organisations["EMS"], month=month, by_user=None)
+
+
 def step_em_finish(ctx: BuildContext) -> None:
-    """Spare devices, the no-signal sweep, alerts in every state and last month's claim."""
+    """Spare devices, the no-signal sweep, alerts in every state, last month's claim and the
+    ledger's figures."""
     now = telemetry_now(ctx.as_of)
     _spare_devices(ctx)
     ctx.counts["em_alerts_raised"] += detection.no_signal_sweep(now)
     _alerts_in_every_state(ctx)
     _last_months_claim(ctx)
+    _ledger_figures(ctx)
 
 
 def reset_monitoring() -> None:

@@ -182,8 +182,18 @@ def judge_devices(
 CHUNK: Final = 2_000
 
 
-def billable_device_days(*, month: dt.date, provider_id: int | None = None) -> int:
-    """How many device-days of ``month`` the ledger finds billable (of one provider, or all).
+@dataclass(frozen=True, slots=True)
+class MonthCounts:
+    """A month's device-days: ``billable`` by the ledger, and ``fitted``: the days on which a
+    device was on someone for some of the day (billable or not, judged), so that the gap
+    between the two is what custody, death, removal and partial days cost the provider."""
+
+    billable: int
+    fitted: int
+
+
+def month_counts(*, month: dt.date, provider_id: int | None = None) -> MonthCounts:
+    """``month``'s device-days of one provider (or all), billable and fitted.
 
     Only a device with a fitting that overlaps the month can have a billable day, so only those
     are judged, :data:`CHUNK` at a time."""
@@ -199,11 +209,18 @@ def billable_device_days(*, month: dt.date, provider_id: int | None = None) -> i
     if provider_id is not None:
         devices = devices.filter(provider_id=provider_id)
     ids = list(devices.order_by("id").values_list("id", flat=True))
-    total = 0
+    billable = on_someone = 0
     for start in range(0, len(ids), CHUNK):
         chunk = Device.objects.filter(pk__in=ids[start : start + CHUNK]).only(
             "id", "serial", "provider_id"
         )
         judged = judge_devices(first_day=first_day, last_day=last_day, devices=chunk)
-        total += sum(1 for days in judged.values() for day in days if day.billable)
-    return total
+        for days in judged.values():
+            billable += sum(1 for day in days if day.billable)
+            on_someone += sum(1 for day in days if day.reasons != (NOT_FITTED,))
+    return MonthCounts(billable=billable, fitted=on_someone)
+
+
+def billable_device_days(*, month: dt.date, provider_id: int | None = None) -> int:
+    """How many device-days of ``month`` the ledger finds billable (of one provider, or all)."""
+    return month_counts(month=month, provider_id=provider_id).billable

@@ -18,6 +18,9 @@ Decided here (for the ADR):
   shows it.
 * The same file (same bytes) for the same provider and month is refused as already reconciled;
   a corrected file is a new claim, and the totals count the latest.
+* A reconciliation also refreshes the provider's stored ledger figure for the month
+  (:func:`probation.monitoring.ledger_services.ledger_month_record`), in the same transaction,
+  so the totals never show a claim beside a ledger figure older than it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from probation.monitoring.claim_files import (
     ClaimedDay,
     parse_claim,
 )
+from probation.monitoring.ledger_services import ledger_month_record
 from probation.monitoring.models import ClaimDay, Device, ProviderClaim
 from probation.rules.billing import reconcile
 from probation.workforce.models import Organisation, OrganisationKind
@@ -136,6 +140,7 @@ def claim_reconcile(
     claim.days_accepted = sum(1 for r in rows if r.accepted)
     claim.days_rejected = claim.days_claimed - claim.days_accepted
     claim.save(update_fields=["days_claimed", "days_accepted", "days_rejected"])
+    ledger_month_record(provider=provider, month=first_day, by_user=by_user)
     audit(
         by_user,
         AuditAction.EM_CLAIM_RECONCILED,

@@ -10,7 +10,8 @@
   raises one alert) and ``Alert`` (acknowledged and resolved, never deleted);
 - billing: ``PersonStatus`` (custody, death, removal from the country, from other systems),
   ``ProviderClaim`` and ``ClaimDay`` (a provider's claimed device-days, each judged against the
-  ledger with its reasons).
+  ledger with its reasons), and ``LedgerMonth`` (a provider's month as the ledger judged it,
+  stored for the contract managers' totals).
 
 The decisions are in ``docs/adr/0020-electronic-monitoring.md``.
 """
@@ -521,3 +522,34 @@ class ClaimDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_serial} on {self.day}"
+
+
+class LedgerMonth(models.Model):
+    """A provider's month as the billing ledger judged it, stored so that the contract
+    managers' totals are read, not judged on every page load (judging a month of 20,000 tags
+    takes seconds). Written only by ``monitoring.ledger_services.ledger_month_record``: nightly
+    by ``probation em ledger`` and whenever a claim for the month is reconciled."""
+
+    id = models.BigAutoField(primary_key=True)
+    provider = models.ForeignKey(
+        "workforce.Organisation", on_delete=models.PROTECT, related_name="em_ledger_months"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    billable_days = models.PositiveIntegerField(help_text="Device-days the ledger finds billable.")
+    device_days = models.PositiveIntegerField(
+        help_text="Device-days on which a device was on someone for some of the day (judged)."
+    )
+    computed_at = models.DateTimeField(help_text="When the ledger was judged for these figures.")
+
+    class Meta:
+        ordering = ["-month", "provider_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "month"], name="ledger_month_unique"),
+            models.CheckConstraint(
+                condition=Q(billable_days__lte=F("device_days")),
+                name="ledger_month_billable_within_fitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ledger for {self.month:%B %Y}"
