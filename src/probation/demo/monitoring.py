@@ -681,6 +681,8 @@ def _ledger_figures(ctx: BuildContext) -> None:
 def step_em_finish(ctx: BuildContext) -> None:
     """Spare devices, the no-signal sweep, alerts in every state, last month's claim and the
     ledger's figures."""
+    if ctx.phase:
+        ctx.phase("Electronic monitoring: alerts in every state and last month's claim")
     now = telemetry_now(ctx.as_of)
     _spare_devices(ctx)
     ctx.counts["em_alerts_raised"] += detection.no_signal_sweep(now)
