@@ -204,3 +204,19 @@ def test_reset_empties_the_monitoring_tables(world: Any) -> None:
     reset_world()
     for model in EM_MODELS:
         assert not model.objects.exists(), model.__name__
+
+
+def test_probation_stats_reads_the_ledgers_stored_figure(world: Any) -> None:
+    """At national scale judging a month takes seconds: stats reports what the ledger stored."""
+    from probation.monitoring.models import LedgerMonth
+
+    stored = LedgerMonth.objects.filter(month=last_month())
+    assert stored.exists()
+    was = {row.pk: row.billable_days for row in stored}
+    try:
+        stored.update(billable_days=7)
+        counts = collect(["em_device_days_last_month"])
+        assert counts["em_device_days_last_month"]["billable"] == 7 * len(was)  # type: ignore[index]
+    finally:  # the world is shared by this module's tests
+        for pk, days in was.items():
+            LedgerMonth.objects.filter(pk=pk).update(billable_days=days)

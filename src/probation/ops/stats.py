@@ -374,10 +374,11 @@ def _performance_stats() -> list[tuple[str, StatFunction]]:
 def _monitoring_stats() -> list[tuple[str, StatFunction]]:
     """Electronic monitoring (``docs/domain/electronic-monitoring.md``): orders by status and by
     what they enforce, devices by state, alerts by kind and by state, people's statuses, and last
-    month's device-days: billable by the ledger, and claimed, accepted and rejected by the latest
+    month's device-days: billable by the ledger (its stored figure), and claimed, accepted and rejected by the latest
     claim of each provider."""
     import datetime as dt
 
+    from django.db.models import Sum
     from django.utils import timezone
 
     from probation.monitoring.billing import billable_device_days
@@ -388,6 +389,7 @@ def _monitoring_stats() -> list[tuple[str, StatFunction]]:
         Device,
         DeviceState,
         EmOrder,
+        LedgerMonth,
         OrderStatus,
         PersonStatus,
         ProviderClaim,
@@ -418,8 +420,11 @@ def _monitoring_stats() -> list[tuple[str, StatFunction]]:
         latest: dict[int, ProviderClaim] = {}
         for claim in ProviderClaim.objects.filter(month=month).order_by("uploaded_at", "id"):
             latest[claim.provider_id] = claim
+        stored = LedgerMonth.objects.filter(month=month).aggregate(days=Sum("billable_days"))
+        # The ledger's stored figure (probation em ledger); judged here only if never stored.
+        billable = stored["days"]
         return {
-            "billable": billable_device_days(month=month),
+            "billable": billable_device_days(month=month) if billable is None else billable,
             "claimed": sum(c.days_claimed for c in latest.values()),
             "accepted": sum(c.days_accepted for c in latest.values()),
             "rejected": sum(c.days_rejected for c in latest.values()),
