@@ -88,3 +88,16 @@ def too_wide(page: Page) -> list[str]:
 def assert_fits(page: Page) -> None:
     wide = too_wide(page)
     assert not wide, f"Wider than the screen on {page.url}:\n" + "\n".join(wide)
+
+
+def csp_errors(page: Page) -> list[str]:
+    """The Content Security Policy refusals the page reports from now on (a list that fills as
+    the page runs): a script or style the service did not send is an error in the console."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: errors.append(message.text)
+        if message.type == "error" and "Content Security Policy" in message.text
+        else None,
+    )
+    return errors

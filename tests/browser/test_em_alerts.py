@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from probation.core.audit import AuditAction
 from probation.core.models import AuditEvent
 from probation.monitoring.ingest import IncomingMessage, store_batch
 from probation.monitoring.models import Alert, AlertState
-from tests.browser.checks import AXE_CONTEXT, PHONE, assert_accessible, assert_fits
+from tests.browser.checks import AXE_CONTEXT, PHONE, assert_accessible, assert_fits, csp_errors
 from tests.factories import UserFactory, organisation
 from tests.monitoring.alert_setup import exclusion_zone
 from tests.monitoring.em_setup import curfew_order, em_case, fitted
@@ -78,17 +78,6 @@ def world(transactional_db: Any) -> dict[str, Any]:
     assert (result.fixes_stored, result.alerts_raised, result.dead_letters) == (6, 1, 0)
     alert = Alert.objects.get()
     return {"case": case, "alert": alert, "crn": case.person.crn}
-
-
-def csp_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
-    )
-    return errors
 
 
 def test_an_exclusion_zone_entry_reaches_the_operator_and_the_officer(

@@ -17,7 +17,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from probation.monitoring.models import Zone
-from tests.browser.checks import AXE_CONTEXT, DESKTOP, PHONE, assert_accessible, assert_fits
+from tests.browser.checks import (
+    AXE_CONTEXT,
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    assert_fits,
+    csp_errors,
+)
 from tests.factories import UserFactory, organisation
 from tests.monitoring.alert_setup import exclusion_zone
 from tests.monitoring.em_setup import HOME, curfew_order, em_case
@@ -45,17 +52,6 @@ def world(transactional_db: Any) -> dict[str, Any]:
     order = curfew_order(case)
     exclusion_zone(order, "Town centre")
     return {"order": order, "url": f"/cases/{case.person.crn}/monitoring/{order.pk}/"}
-
-
-def csp_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
-    )
-    return errors
 
 
 def drawing_form(page: Page) -> Locator:
